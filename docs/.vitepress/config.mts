@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitepress'
+
+export default defineConfig({
+  title: 'Velox for Node',
+  description: 'An in-process OpenAI-compatible AI gateway for Express, Koa and Fastify',
+  cleanUrls: true,
+  themeConfig: {
+    nav: [
+      { text: 'Guide', link: '/guide/getting-started' },
+      { text: 'Reference', link: '/reference/options' },
+    ],
+    sidebar: [
+      {
+        text: 'Guide',
+        items: [
+          { text: 'Getting started', link: '/guide/getting-started' },
+          { text: 'Architecture', link: '/guide/architecture' },
+        ],
+      },
+      {
+        text: 'Reference',
+        items: [
+          { text: 'Options', link: '/reference/options' },
+          { text: 'Errors', link: '/reference/errors' },
+        ],
+      },
+    ],
+  },
+})

@@ -1,0 +1,41 @@
+/**
+ * Velox in front of an Express app. With OPENAI_API_KEY (or VELOX_UPSTREAM_ORIGIN) set it proxies
+ * there; with neither it starts the built-in mock upstream, so it runs with no account and no network.
+ */
+import { createGateway, fromEnv } from '@velox/core'
+import { veloxMiddleware } from '@velox/express'
+import { createMockUpstream } from '@velox/mock-upstream'
+import express from 'express'
+
+const port = Number(process.env.PORT ?? 3000)
+const options = fromEnv()
+const mock =
+  process.env.OPENAI_API_KEY || process.env.VELOX_UPSTREAM_ORIGIN ? undefined : await createMockUpstream()
+if (mock) options.upstream = { ...options.upstream, origin: mock.url }
+
+const gateway = createGateway(options)
+const app = express()
+app.use(veloxMiddleware(gateway)) // before any body parser: bodies are forwarded byte for byte
+app.use(express.json())
+app.get('/health', (_req, res) => {
+  res.json({ ok: true, velox: gateway.stats().requests })
+})
+
+const server = app.listen(port, '127.0.0.1', () => {
+  const url = `http://127.0.0.1:${port}`
+  console.log(
+    `Velox (Express) listening on ${url}, proxying to ${mock ? `the mock upstream at ${mock.url}` : (options.upstream?.origin ?? 'https://api.openai.com')}`,
+  )
+  console.log('Try:')
+  console.log(
+    `  curl ${url}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`,
+  )
+})
+
+async function shutdown() {
+  server.close()
+  await gateway.close()
+  await mock?.close()
+}
+process.once('SIGINT', shutdown)
+process.once('SIGTERM', shutdown)

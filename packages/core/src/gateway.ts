@@ -1,0 +1,104 @@
+/**
+ * createGateway(): wires the options, the buffer pool and the upstream into one object that
+ * adapters hand raw Node requests to. It holds no request logic of its own (see node/).
+ */
+import { EventEmitter } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Upstream, type UpstreamStats } from './egress/upstream.js'
+import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
+import { handleRequest, type PreParsedBody } from './node/handle-request.js'
+import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
+
+export interface GatewayStats {
+  requests: Omit<RequestCounters, 'errors'>
+  errors: RequestCounters['errors']
+  buffers: BufferPoolStats
+  upstream: UpstreamStats
+}
+
+const GATEWAY = Symbol.for('velox.gateway')
+
+export class Gateway extends EventEmitter implements GatewayContext {
+  readonly [GATEWAY] = true
+  readonly options: ResolvedOptions
+  readonly bufferPool: BufferPool
+  readonly upstream: Upstream
+  readonly counters = newCounters()
+  readonly logger: ResolvedOptions['logger']
+  closing = false
+  readonly #warned = new Set<string>()
+  readonly #prefix: string
+
+  constructor(options: VeloxOptions = {}) {
+    super()
+    this.options = resolveOptions(options)
+    this.logger = this.options.logger
+    this.#prefix = this.options.prefix
+    this.bufferPool = new BufferPool(this.options.maxBodyBytes)
+    this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+  }
+
+  /** True when `url` (a request's `req.url`) is under the prefix and so belongs to Velox. */
+  matches(url: string): boolean {
+    const prefix = this.#prefix
+    if (!url.startsWith(prefix)) return false
+    const next = url.charCodeAt(prefix.length)
+    return Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */
+  }
+
+  /**
+   * Answers one request. Adapters call this with the raw Node objects once `matches()` said yes.
+   * Never throws; every failure becomes an OpenAI-style error response.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, body?: PreParsedBody): void {
+    handleRequest(this, req, res, body)
+  }
+
+  /** Opens upstream connections ahead of traffic (GET of the warm-up path on each). */
+  warmup(): Promise<void> {
+    return this.upstream.warmup()
+  }
+
+  /** A plain snapshot; cheap enough to poll. */
+  stats(): GatewayStats {
+    const { errors, ...requests } = this.counters
+    return {
+      requests,
+      errors: { ...errors },
+      buffers: this.bufferPool.stats(),
+      upstream: this.upstream.stats(),
+    }
+  }
+
+  warnOnce(code: string, message: string): void {
+    if (this.#warned.has(code)) return
+    this.#warned.add(code)
+    if (this.logger) this.logger.warn({ code }, message)
+    else process.emitWarning(message, { code })
+  }
+
+  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools. */
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    await this.upstream.close()
+  }
+}
+
+/**
+ * Creates a gateway. Options are checked now; an invalid field throws a VeloxOptionsError naming it.
+ *
+ * @example
+ * import { createGateway, fromEnv } from '@velox/core'
+ * const gateway = createGateway({ ...fromEnv(), maxBodyBytes: 4 * 1024 * 1024 })
+ * app.use(veloxMiddleware(gateway))
+ */
+export function createGateway(options?: VeloxOptions): Gateway {
+  return new Gateway(options)
+}
+
+/** True for a Gateway, even one from another copy of @velox/core. */
+export function isGateway(value: unknown): value is Gateway {
+  return typeof value === 'object' && value !== null && (value as { [GATEWAY]?: boolean })[GATEWAY] === true
+}

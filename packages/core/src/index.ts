@@ -1,0 +1,32 @@
+/**
+ * @velox/core: an OpenAI-compatible AI gateway that runs inside a Node.js app. Adapters
+ * (@velox/express, @velox/koa, @velox/fastify) hand it raw Node requests for `/v1/*`; it reads the
+ * body into pooled buffers, scans the fields it needs without a full parse, and proxies to the
+ * upstream over undici, streaming the response back as it arrives.
+ */
+
+export type { UpstreamStats } from './egress/upstream.js'
+export {
+  ERRORS,
+  type ErrorSpec,
+  type OpenAIErrorType,
+  VeloxError,
+  type VeloxErrorCode,
+  VeloxOptionsError,
+} from './errors.js'
+export { createGateway, Gateway, type GatewayStats, isGateway } from './gateway.js'
+export type { BufferPoolStats } from './ingress/buffer-pool.js'
+export { BufferPool } from './ingress/buffer-pool.js'
+export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
+export type { PreParsedBody } from './node/handle-request.js'
+export {
+  DEFAULTS,
+  fromEnv,
+  type LimitOptions,
+  type Logger,
+  type ResolvedOptions,
+  resolveOptions,
+  type TimeoutOptions,
+  type UpstreamOptions,
+  type VeloxOptions,
+} from './options.js'

@@ -1,0 +1,90 @@
+/**
+ * Reusable slabs for request bodies (the seed's per-worker arena, in Node form).
+ *
+ * Size classes are powers of two from 4 KiB up to the largest body allowed. A body under 4 KiB,
+ * or one that arrives in a single chunk, never comes here: copying it would cost more than it
+ * saves (DESIGN.md: no gain at 512 B). A slab is handed back only when the upstream has consumed it
+ * and no retry can still need it; the reader only ever forwards `slab.subarray(0, length)`, so
+ * stale bytes from an earlier request can never leave the process.
+ */
+
+export const MIN_SLAB_BYTES = 4 * 1024 // 4 KiB: below this a copy into a fresh Buffer is cheaper
+
+export interface BufferPoolStats {
+  /** Slabs handed out since start. */
+  acquired: number
+  /** Slabs given back since start. */
+  released: number
+  /** Slabs out right now (acquired - released). */
+  inUse: number
+  /** Slabs allocated because no free one of the class was there. */
+  allocated: number
+  /** Slabs idle in the pool now, and their bytes. */
+  free: number
+  freeBytes: number
+}
+
+export class BufferPool {
+  readonly #classes: Buffer[][]
+  readonly #maxFreePerClass: number
+  readonly #minShift: number
+  #acquired = 0
+  #released = 0
+  #allocated = 0
+  #freeBytes = 0
+
+  /**
+   * @param maxBytes the largest slab ever needed (the gateway's maxBodyBytes)
+   * @param maxFreeBytes idle slab bytes kept per size class at most; more are left to the GC
+   */
+  constructor(maxBytes: number, maxFreeBytes = 64 * 1024 * 1024) {
+    this.#minShift = Math.log2(MIN_SLAB_BYTES)
+    const classes = Math.max(1, Math.ceil(Math.log2(Math.max(maxBytes, MIN_SLAB_BYTES))) - this.#minShift + 1)
+    this.#classes = Array.from({ length: classes }, () => [])
+    this.#maxFreePerClass = maxFreeBytes
+  }
+
+  /** The size class index for `bytes` (0 = 4 KiB). */
+  #classOf(bytes: number): number {
+    if (bytes <= MIN_SLAB_BYTES) return 0
+    return 32 - Math.clz32(bytes - 1) - this.#minShift
+  }
+
+  /** A slab of at least `bytes` bytes. Its content is whatever the last user left: write before reading. */
+  acquire(bytes: number): Buffer {
+    const index = this.#classOf(bytes)
+    this.#acquired++
+    const free = this.#classes[index]
+    if (free !== undefined && free.length > 0) {
+      const slab = free.pop()!
+      this.#freeBytes -= slab.length
+      return slab
+    }
+    this.#allocated++
+    // allocUnsafeSlow: a slab of its own, never a slice of Node's shared 8 KiB pool.
+    return Buffer.allocUnsafeSlow(2 ** (index + this.#minShift))
+  }
+
+  /** Gives a slab back. Call exactly once per acquire, when nothing reads it any more. */
+  release(slab: Buffer): void {
+    this.#released++
+    const index = this.#classOf(slab.length)
+    const free = this.#classes[index]
+    if (free === undefined || (free.length + 1) * slab.length > this.#maxFreePerClass) return
+    free.push(slab)
+    this.#freeBytes += slab.length
+  }
+
+  stats(): BufferPoolStats {
+    let free = 0
+    for (const list of this.#classes) free += list.length
+    return {
+      acquired: this.#acquired,
+      released: this.#released,
+      inUse: this.#acquired - this.#released,
+      allocated: this.#allocated,
+      free,
+      freeBytes: this.#freeBytes,
+    }
+  }
+}

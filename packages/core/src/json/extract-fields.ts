@@ -1,0 +1,396 @@
+/**
+ * The field scanner: reads the few top-level fields the gateway needs (model, stream,
+ * stream_options.include_usage, max tokens, user) from a JSON body in one pass, without building
+ * the object. Strings, which are nearly all of a chat body's bytes, are skipped with
+ * `Buffer.indexOf` (memchr) jumps to the next quote or backslash; structure outside strings is
+ * checked byte by byte, nesting with an explicit stack (no recursion, so 100,000 levels cost a
+ * 100 KB stack array, not a crash). Duplicate keys: the last one wins, as with JSON.parse.
+ *
+ * What it does not check, by design: raw control characters and invalid UTF-8 inside strings.
+ * Finding them needs a look at every byte, which is what the scanner exists to avoid; the upstream
+ * rejects such bodies with its own 400, and the gateway forwards the bytes unchanged.
+ */
+
+export interface ExtractedFields {
+  /** The top-level value is an object (false: an array or a scalar). */
+  isObject: boolean
+  model: string | undefined
+  /** Byte offsets of the model's string token, quotes included ([start, end)), -1 if absent. */
+  modelStart: number
+  modelEnd: number
+  stream: boolean | undefined
+  includeUsage: boolean | undefined
+  maxTokens: number | undefined
+  maxCompletionTokens: number | undefined
+  maxOutputTokens: number | undefined
+  user: string | undefined
+  /** The first known field whose value has the wrong type (e.g. `"stream": "yes"`), else undefined. */
+  invalidParam: string | undefined
+}
+
+export class JsonSyntaxError extends Error {
+  readonly offset: number
+  constructor(message: string, offset: number) {
+    super(`${message} at byte ${offset}`)
+    this.name = 'JsonSyntaxError'
+    this.offset = offset
+  }
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OBJECT = 1
+const ARRAY = 2
+
+// Parser states.
+const VALUE = 0
+const FIRST_KEY = 1 // just after '{': a key or '}'
+const KEY = 2 // after ',' in an object: a key
+const COLON = 3
+const ARRAY_START = 4 // just after '[': a value or ']'
+const AFTER_VALUE = 5
+
+// Known keys. Top-level ones, then the one inside stream_options.
+const K_NONE = 0
+const K_MODEL = 1
+const K_STREAM = 2
+const K_STREAM_OPTIONS = 3
+const K_MAX_TOKENS = 4
+const K_MAX_COMPLETION_TOKENS = 5
+const K_MAX_OUTPUT_TOKENS = 6
+const K_USER = 7
+const K_INCLUDE_USAGE = 8
+
+const KEY_NAMES = [
+  '',
+  'model',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'max_output_tokens',
+  'user',
+  'stream_options.include_usage',
+]
+const TOP_KEYS: ReadonlyArray<readonly [Buffer, number]> = [
+  [Buffer.from('model'), K_MODEL],
+  [Buffer.from('stream'), K_STREAM],
+  [Buffer.from('stream_options'), K_STREAM_OPTIONS],
+  [Buffer.from('max_tokens'), K_MAX_TOKENS],
+  [Buffer.from('max_completion_tokens'), K_MAX_COMPLETION_TOKENS],
+  [Buffer.from('max_output_tokens'), K_MAX_OUTPUT_TOKENS],
+  [Buffer.from('user'), K_USER],
+]
+const INCLUDE_USAGE = Buffer.from('include_usage')
+
+// Positions of the next quote and backslash at or after the scan point, reused across strings so
+// the search for each byte kind runs over the body about once in all. Module state is safe: a scan
+// is synchronous and resets them first.
+let nextQuote = -1
+let nextBackslash = -1
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+/** Index of the closing quote of the string whose opening quote is at `start`. Sets `hadEscape`. */
+let hadEscape = false
+function stringEnd(buf: Buffer, start: number): number {
+  let p = start + 1
+  hadEscape = false
+  for (;;) {
+    if (nextQuote < p) {
+      nextQuote = buf.indexOf(QUOTE, p)
+      if (nextQuote === -1) throw new JsonSyntaxError('Unterminated string', start)
+    }
+    if (nextBackslash !== -2 && nextBackslash < p) {
+      nextBackslash = buf.indexOf(BACKSLASH, p)
+      if (nextBackslash === -1) nextBackslash = -2 // none left in the body
+    }
+    if (nextBackslash === -2 || nextBackslash > nextQuote) return nextQuote
+    hadEscape = true
+    const e = nextBackslash + 1
+    const c = buf[e]
+    if (c === 0x75) {
+      // \uXXXX
+      if (!(isHex(buf[e + 1]!) && isHex(buf[e + 2]!) && isHex(buf[e + 3]!) && isHex(buf[e + 4]!))) {
+        throw new JsonSyntaxError('Bad unicode escape', nextBackslash)
+      }
+      p = e + 5
+    } else if (
+      c === QUOTE ||
+      c === BACKSLASH ||
+      c === 0x2f ||
+      c === 0x62 ||
+      c === 0x66 ||
+      c === 0x6e ||
+      c === 0x72 ||
+      c === 0x74
+    ) {
+      p = e + 1
+    } else {
+      throw new JsonSyntaxError('Bad escape', nextBackslash)
+    }
+  }
+}
+
+/** End index (exclusive) of the number starting at `start`, checked against JSON's grammar. */
+function numberEnd(buf: Buffer, start: number): number {
+  let p = start
+  if (buf[p] === 0x2d) p++ // -
+  if (buf[p] === 0x30) p++
+  else if (isDigit(buf[p] ?? 0)) while (isDigit(buf[p] ?? 0)) p++
+  else throw new JsonSyntaxError('Bad number', start)
+  if (buf[p] === 0x2e) {
+    // .
+    p++
+    if (!isDigit(buf[p] ?? 0)) throw new JsonSyntaxError('Bad number', start)
+    while (isDigit(buf[p] ?? 0)) p++
+  }
+  if (buf[p] === 0x65 || buf[p] === 0x45) {
+    // e E
+    p++
+    if (buf[p] === 0x2b || buf[p] === 0x2d) p++
+    if (!isDigit(buf[p] ?? 0)) throw new JsonSyntaxError('Bad number', start)
+    while (isDigit(buf[p] ?? 0)) p++
+  }
+  return p
+}
+
+function literalAt(buf: Buffer, p: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[p + i] !== word.charCodeAt(i)) return false
+  return true
+}
+
+function decodeString(buf: Buffer, start: number, end: number, escaped: boolean): string {
+  return escaped ? JSON.parse(buf.toString('utf8', start, end + 1)) : buf.toString('utf8', start + 1, end)
+}
+
+function topKeyId(buf: Buffer, start: number, end: number, escaped: boolean): number {
+  if (escaped) {
+    const name = decodeString(buf, start, end, true)
+    const found = TOP_KEYS.find(([key]) => key.toString() === name)
+    return found ? found[1] : K_NONE
+  }
+  const length = end - start - 1
+  for (const [key, id] of TOP_KEYS) {
+    if (key.length === length && buf.compare(key, 0, length, start + 1, end) === 0) return id
+  }
+  return K_NONE
+}
+
+function isIncludeUsage(buf: Buffer, start: number, end: number, escaped: boolean): boolean {
+  if (escaped) return decodeString(buf, start, end, true) === 'include_usage'
+  const length = end - start - 1
+  return length === INCLUDE_USAGE.length && buf.compare(INCLUDE_USAGE, 0, length, start + 1, end) === 0
+}
+
+function emptyFields(): ExtractedFields {
+  return {
+    isObject: false,
+    model: undefined,
+    modelStart: -1,
+    modelEnd: -1,
+    stream: undefined,
+    includeUsage: undefined,
+    maxTokens: undefined,
+    maxCompletionTokens: undefined,
+    maxOutputTokens: undefined,
+    user: undefined,
+    invalidParam: undefined,
+  }
+}
+
+/**
+ * Scans `buf` (one whole JSON text) and returns the fields. Throws JsonSyntaxError on any
+ * structural error, with the byte offset.
+ *
+ * @example
+ * const f = extractFields(Buffer.from('{"model":"gpt-4o","stream":true}'))
+ * f.model // 'gpt-4o'; f.stream // true
+ */
+export function extractFields(buf: Buffer): ExtractedFields {
+  const out = emptyFields()
+  const end = buf.length
+  let invalid = 0 // bit per known key whose latest value had the wrong type
+  let stack = new Uint8Array(32)
+  let depth = 0
+  let state = VALUE
+  let key = K_NONE // the known key whose value comes next
+  let streamOptionsDepth = -1 // depth of the stream_options object while inside it
+  let pos = 0
+  nextQuote = -1
+  nextBackslash = -1
+
+  for (;;) {
+    while (pos < end && isWhitespace(buf[pos]!)) pos++
+    if (pos >= end) {
+      if (state === AFTER_VALUE && depth === 0) break
+      throw new JsonSyntaxError('Unexpected end of JSON', pos)
+    }
+    const c = buf[pos]!
+
+    if (state === AFTER_VALUE) {
+      if (depth === 0) throw new JsonSyntaxError('Unexpected data after the JSON value', pos)
+      const top = stack[depth - 1]
+      if (c === 0x2c) {
+        // ,
+        state = top === OBJECT ? KEY : VALUE
+      } else if ((c === 0x7d && top === OBJECT) || (c === 0x5d && top === ARRAY)) {
+        // } ]
+        if (depth === streamOptionsDepth) streamOptionsDepth = -1
+        depth--
+      } else {
+        throw new JsonSyntaxError('Expected , or a closing bracket', pos)
+      }
+      pos++
+      continue
+    }
+
+    if (state === COLON) {
+      if (c !== 0x3a) throw new JsonSyntaxError('Expected :', pos)
+      state = VALUE
+      pos++
+      continue
+    }
+
+    if (state === FIRST_KEY && c === 0x7d) {
+      if (depth === streamOptionsDepth) streamOptionsDepth = -1
+      depth--
+      state = AFTER_VALUE
+      pos++
+      continue
+    }
+
+    if (state === FIRST_KEY || state === KEY) {
+      if (c !== QUOTE) throw new JsonSyntaxError('Expected a string key', pos)
+      const close = stringEnd(buf, pos)
+      if (depth === 1) key = topKeyId(buf, pos, close, hadEscape)
+      else if (depth === streamOptionsDepth && isIncludeUsage(buf, pos, close, hadEscape))
+        key = K_INCLUDE_USAGE
+      else key = K_NONE
+      pos = close + 1
+      state = COLON
+      continue
+    }
+
+    if (state === ARRAY_START && c === 0x5d) {
+      depth--
+      state = AFTER_VALUE
+      pos++
+      continue
+    }
+
+    // state is VALUE or ARRAY_START: a value starts here.
+    const field = key
+    key = K_NONE
+    if (c === 0x7b || c === 0x5b) {
+      // { [
+      if (depth === stack.length) {
+        const bigger = new Uint8Array(stack.length * 2)
+        bigger.set(stack)
+        stack = bigger
+      }
+      stack[depth++] = c === 0x7b ? OBJECT : ARRAY
+      state = c === 0x7b ? FIRST_KEY : ARRAY_START
+      if (depth === 1 && c === 0x7b) out.isObject = true
+      if (field === K_STREAM_OPTIONS && c === 0x7b) {
+        streamOptionsDepth = depth
+        out.includeUsage = undefined
+        invalid &= ~(1 << K_STREAM_OPTIONS)
+      } else if (field !== K_NONE) {
+        invalid |= 1 << field
+      }
+      pos++
+      continue
+    }
+
+    state = AFTER_VALUE
+    if (c === QUOTE) {
+      const close = stringEnd(buf, pos)
+      if (field === K_MODEL) {
+        out.model = decodeString(buf, pos, close, hadEscape)
+        out.modelStart = pos
+        out.modelEnd = close + 1
+        invalid &= ~(1 << K_MODEL)
+      } else if (field === K_USER) {
+        out.user = decodeString(buf, pos, close, hadEscape)
+        invalid &= ~(1 << K_USER)
+      } else if (field !== K_NONE) {
+        invalid |= 1 << field
+      }
+      pos = close + 1
+    } else if (c === 0x2d || isDigit(c)) {
+      const close = numberEnd(buf, pos)
+      if (field === K_MAX_TOKENS || field === K_MAX_COMPLETION_TOKENS || field === K_MAX_OUTPUT_TOKENS) {
+        const n = Number(buf.toString('latin1', pos, close))
+        if (Number.isSafeInteger(n) && n >= 0) {
+          if (field === K_MAX_TOKENS) out.maxTokens = n
+          else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = n
+          else out.maxOutputTokens = n
+          invalid &= ~(1 << field)
+        } else {
+          invalid |= 1 << field
+        }
+      } else if (field !== K_NONE) {
+        invalid |= 1 << field
+      }
+      pos = close
+    } else if (c === 0x74 || c === 0x66) {
+      // true false
+      const value = c === 0x74
+      const word = value ? 'true' : 'false'
+      if (!literalAt(buf, pos, word)) throw new JsonSyntaxError('Unexpected token', pos)
+      if (field === K_STREAM) {
+        out.stream = value
+        invalid &= ~(1 << K_STREAM)
+      } else if (field === K_INCLUDE_USAGE) {
+        out.includeUsage = value
+        invalid &= ~(1 << K_INCLUDE_USAGE)
+      } else if (field !== K_NONE) {
+        invalid |= 1 << field
+      }
+      pos += word.length
+    } else if (c === 0x6e) {
+      // null: as if the field were absent (OpenAI treats an explicit null as "not given")
+      if (!literalAt(buf, pos, 'null')) throw new JsonSyntaxError('Unexpected token', pos)
+      clearField(out, field)
+      if (field !== K_NONE) invalid &= ~(1 << field)
+      pos += 4
+    } else {
+      throw new JsonSyntaxError('Unexpected token', pos)
+    }
+  }
+
+  if (invalid !== 0) {
+    for (let id = 1; id < KEY_NAMES.length; id++) {
+      if (invalid & (1 << id)) {
+        out.invalidParam = KEY_NAMES[id]
+        break
+      }
+    }
+  }
+  return out
+}
+
+function clearField(out: ExtractedFields, field: number): void {
+  if (field === K_MODEL) {
+    out.model = undefined
+    out.modelStart = -1
+    out.modelEnd = -1
+  } else if (field === K_STREAM) out.stream = undefined
+  else if (field === K_STREAM_OPTIONS) out.includeUsage = undefined
+  else if (field === K_MAX_TOKENS) out.maxTokens = undefined
+  else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = undefined
+  else if (field === K_MAX_OUTPUT_TOKENS) out.maxOutputTokens = undefined
+  else if (field === K_USER) out.user = undefined
+  else if (field === K_INCLUDE_USAGE) out.includeUsage = undefined
+}

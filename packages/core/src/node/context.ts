@@ -1,0 +1,52 @@
+/**
+ * The state one gateway shares with every request it handles: resolved options, the buffer pool,
+ * the upstream, and plain counters (read by `gateway.stats()`).
+ */
+
+import type { Upstream } from '../egress/upstream.js'
+import type { VeloxErrorCode } from '../errors.js'
+import type { BufferPool } from '../ingress/buffer-pool.js'
+import type { Logger, ResolvedOptions } from '../options.js'
+
+export interface RequestCounters {
+  /** Requests taken by the gateway. */
+  total: number
+  /** Requests not finished yet. */
+  active: number
+  /** Requests whose response reached its end (any status). */
+  completed: number
+  /** Requests the gateway answered with its own error. */
+  rejected: number
+  /** Requests whose client left before the response ended. */
+  clientAborted: number
+  /** Upstream failures after response bytes went out (the client's response was cut). */
+  upstreamFailedMidResponse: number
+  /** Bodies a body parser had already parsed, serialized again (slower path). */
+  reserializedBodies: number
+  /** Gateway errors by code. */
+  errors: Partial<Record<VeloxErrorCode, number>>
+}
+
+export interface GatewayContext {
+  readonly options: ResolvedOptions
+  readonly bufferPool: BufferPool
+  readonly upstream: Upstream
+  readonly counters: RequestCounters
+  readonly closing: boolean
+  readonly logger: Logger | undefined
+  /** Logs (or emits a process warning) once per code for the gateway's life. */
+  warnOnce(code: string, message: string): void
+}
+
+export function newCounters(): RequestCounters {
+  return {
+    total: 0,
+    active: 0,
+    completed: 0,
+    rejected: 0,
+    clientAborted: 0,
+    upstreamFailedMidResponse: 0,
+    reserializedBodies: 0,
+    errors: {},
+  }
+}

@@ -1,0 +1,106 @@
+import { availableParallelism } from 'node:os'
+import { describe, expect, it } from 'vitest'
+import { DEFAULTS, fromEnv, resolveOptions } from '../src/options.js'
+
+describe('resolveOptions', () => {
+  it('fills in the defaults and freezes the result', () => {
+    const o = resolveOptions()
+    expect(o.prefix).toBe('/v1')
+    expect(o.maxBodyBytes).toBe(32 * 1024 * 1024)
+    expect(o.upstream).toEqual({
+      origin: 'https://api.openai.com',
+      apiKey: undefined,
+      basePath: '/v1',
+      connections: availableParallelism(),
+      http2: true,
+      headers: {},
+      tls: undefined,
+      requestPath: '/v1/responses',
+      warmupPath: '/v1/models',
+    })
+    expect(o.timeouts).toEqual(DEFAULTS.timeouts)
+    expect(Object.isFrozen(o)).toBe(true)
+    expect(Object.isFrozen(o.upstream)).toBe(true)
+  })
+
+  it('keeps an explicit 0 (no `||` defaults)', () => {
+    expect(resolveOptions({ timeouts: { headersMs: 0 } }).timeouts.headersMs).toBe(0)
+  })
+
+  it('uses HTTP/1.1 for http origins unless told otherwise', () => {
+    expect(resolveOptions({ upstream: { origin: 'http://127.0.0.1:8080' } }).upstream.http2).toBe(false)
+    expect(resolveOptions({ upstream: { origin: 'https://x.example', http2: false } }).upstream.http2).toBe(
+      false,
+    )
+  })
+
+  it.each([
+    [{ maxBodyBytes: 0 }, 'maxBodyBytes must be an integer >= 1 (got 0)'],
+    [{ maxBodyBytes: 1.5 }, 'maxBodyBytes must be an integer >= 1 (got 1.5)'],
+    [{ prefix: 'v1' }, 'prefix must be a path starting with "/" (no query, no spaces) (got "v1")'],
+    [{ timeouts: { connectMs: -1 } }, 'timeouts.connectMs must be a non-negative integer (got -1)'],
+    [
+      { upstream: { origin: 'ftp://x' } },
+      'upstream.origin must be an http(s) URL without credentials (got "ftp://x")',
+    ],
+    [
+      { upstream: { origin: 'not a url' } },
+      'upstream.origin must be an absolute http(s) URL (got "not a url")',
+    ],
+    [
+      { upstream: { origin: 'https://x.example/v1' } },
+      'upstream.origin must be an origin only (put the path in upstream.basePath) (got "https://x.example/v1")',
+    ],
+    [{ upstream: { connections: 0 } }, 'upstream.connections must be an integer >= 1 (got 0)'],
+    [{ upstream: { headers: { 'x-a': 1 } } }, 'upstream.headers.x-a must be a string (got 1)'],
+    [{ models: ['ok', ''] }, 'models must be an array of non-empty strings (got ["ok",""])'],
+    [{ limit: { rpm: 0 } }, 'limit.rpm must be an integer >= 1 (got 0)'],
+  ])('rejects %j naming the field', (options, message) => {
+    expect(() => resolveOptions(options as never)).toThrow(message)
+  })
+
+  it('never echoes an API key in its error', () => {
+    expect(() => resolveOptions({ upstream: { apiKey: 42 as never } })).toThrow(
+      'upstream.apiKey must be a non-empty string',
+    )
+  })
+})
+
+describe('fromEnv', () => {
+  it('reads the seed variables', () => {
+    const options = fromEnv({
+      VELOX_UPSTREAM_ORIGIN: 'http://127.0.0.1:9999',
+      VELOX_UPSTREAM_REQUEST_PATH: '/v1/chat/completions',
+      VELOX_UPSTREAM_WARMUP_PATH: '/healthz',
+      VELOX_EGRESS_POOL_CONNECTIONS: '3',
+      VELOX_RATE_LIMIT_RPM: '600',
+      VELOX_RATE_LIMIT_BURST: '20',
+      OPENAI_API_KEY: 'sk-test',
+    })
+    expect(options).toEqual({
+      upstream: {
+        origin: 'http://127.0.0.1:9999',
+        requestPath: '/v1/chat/completions',
+        warmupPath: '/healthz',
+        connections: 3,
+        apiKey: 'sk-test',
+      },
+      limit: { rpm: 600, burst: 20 },
+    })
+  })
+
+  it('leaves the seed defaults when nothing is set', () => {
+    const o = resolveOptions(fromEnv({}))
+    expect(o.upstream.origin).toBe('https://api.openai.com')
+    expect(o.upstream.requestPath).toBe('/v1/responses')
+    expect(o.upstream.warmupPath).toBe('/v1/models')
+    expect(o.upstream.connections).toBe(availableParallelism())
+    expect(o.limit).toBeUndefined()
+  })
+
+  it('rejects a non-integer number variable by name', () => {
+    expect(() => fromEnv({ VELOX_EGRESS_POOL_CONNECTIONS: 'many' })).toThrow(
+      'VELOX_EGRESS_POOL_CONNECTIONS must be an integer (got "many")',
+    )
+  })
+})
