@@ -9,6 +9,7 @@ import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
+import type { ExchangeRecord } from './telemetry/exchange-record.js'
 
 export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
@@ -19,7 +20,12 @@ export interface GatewayStats {
 
 const GATEWAY = Symbol.for('velox.gateway')
 
-export class Gateway extends EventEmitter implements GatewayContext {
+export interface GatewayEvents {
+  /** One finished request: status, timings, tokens. Emitted only while someone listens. */
+  exchange: [record: ExchangeRecord]
+}
+
+export class Gateway extends EventEmitter<GatewayEvents> implements GatewayContext {
   readonly [GATEWAY] = true
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
@@ -37,6 +43,18 @@ export class Gateway extends EventEmitter implements GatewayContext {
     this.#prefix = this.options.prefix
     this.bufferPool = new BufferPool(this.options.maxBodyBytes)
     this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+  }
+
+  get recordsWanted(): boolean {
+    return this.listenerCount('exchange') > 0
+  }
+
+  recordExchange(record: ExchangeRecord): void {
+    try {
+      this.emit('exchange', record)
+    } catch (err) {
+      this.logger?.error({ err }, 'velox: an exchange listener threw')
+    }
   }
 
   /** True when `url` (a request's `req.url`) is under the prefix and so belongs to Velox. */

@@ -14,7 +14,7 @@ export {
   type VeloxErrorCode,
   VeloxOptionsError,
 } from './errors.js'
-export { createGateway, Gateway, type GatewayStats, isGateway } from './gateway.js'
+export { createGateway, Gateway, type GatewayEvents, type GatewayStats, isGateway } from './gateway.js'
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
 export { BufferPool } from './ingress/buffer-pool.js'
 export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
@@ -30,3 +30,6 @@ export {
   type UpstreamOptions,
   type VeloxOptions,
 } from './options.js'
+export { RingQueue } from './queue/ring-queue.js'
+export { type Usage, UsageCapture } from './stream/usage.js'
+export type { ExchangeRecord } from './telemetry/exchange-record.js'

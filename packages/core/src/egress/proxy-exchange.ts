@@ -15,11 +15,14 @@ import { errors as undiciErrors } from 'undici'
 import { VeloxError } from '../errors.js'
 import type { GatewayContext } from '../node/context.js'
 import { writeError } from '../node/write-error.js'
+import { UsageCapture } from '../stream/usage.js'
+import type { ExchangeRecord, RequestInfo } from '../telemetry/exchange-record.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js'
 import { upstreamErrorCode } from './upstream-errors.js'
 
 export class ProxyExchange {
   readonly ctx: GatewayContext
+  readonly info: RequestInfo
   readonly req: IncomingMessage
   readonly res: ServerResponse
   /** The pooled slab behind the body, returned when undici is done with the request. */
@@ -29,9 +32,23 @@ export class ProxyExchange {
   responseStarted = false
   clientGone = false
   finished = false
+  /** For the exchange record: what the client got, and when. */
+  status = 0
+  errorCode: VeloxError['code'] | undefined = undefined
+  headersAt = 0
+  firstByteAt = 0
+  /** Reads token usage as the body passes; only when exchange records are wanted. */
+  usage: UsageCapture | null = null
 
-  constructor(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, slab: Buffer | null) {
+  constructor(
+    ctx: GatewayContext,
+    info: RequestInfo,
+    req: IncomingMessage,
+    res: ServerResponse,
+    slab: Buffer | null,
+  ) {
     this.ctx = ctx
+    this.info = info
     this.req = req
     this.res = res
     this.slab = slab
@@ -41,11 +58,11 @@ export class ProxyExchange {
   }
 
   /** Sends the request upstream. `body` is forwarded byte for byte. */
-  dispatch(method: string, path: string, body: Buffer | null): void {
+  dispatch(path: string, body: Buffer | null): void {
     const upstream = this.ctx.upstream
     const headers = upstreamRequestHeaders(this.req.headers, upstream.injectedHeaders, upstream.injectedNames)
     try {
-      upstream.pool.dispatch({ method, path, headers, body }, this)
+      upstream.pool.dispatch({ method: this.info.method, path, headers, body }, this)
     } catch (err) {
       this.onError(err as Error)
     }
@@ -62,6 +79,11 @@ export class ProxyExchange {
     this.resumeUpstream = resume
     const { headers, eventStream } = clientResponseHeaders(rawHeaders)
     this.responseStarted = true
+    this.status = statusCode
+    if (this.ctx.recordsWanted) {
+      this.headersAt = performance.now()
+      this.usage = new UsageCapture(eventStream)
+    }
     if (statusText && !('stream' in this.res)) this.res.writeHead(statusCode, statusText, headers)
     else this.res.writeHead(statusCode, headers)
     // A stream's first event may be seconds away (a model thinking): let the client see the status now.
@@ -71,6 +93,10 @@ export class ProxyExchange {
 
   onData(chunk: Buffer): boolean {
     if (this.clientGone) return false
+    if (this.usage !== null) {
+      if (this.firstByteAt === 0) this.firstByteAt = performance.now()
+      this.usage.onChunk(chunk)
+    }
     const ok = this.res.write(chunk)
     // A compression middleware mounted before Velox buffers unless told to flush (the `compression` package's API).
     ;(this.res as { flush?: () => void }).flush?.()
@@ -102,6 +128,8 @@ export class ProxyExchange {
         this.res.destroy()
       } else {
         const velox = new VeloxError(upstreamErrorCode(err))
+        this.status = velox.status
+        this.errorCode = velox.code
         counters.rejected++
         counters.errors[velox.code] = (counters.errors[velox.code] ?? 0) + 1
         this.ctx.logger?.warn({ err: describe(err), code: velox.code }, 'velox: upstream request failed')
@@ -131,6 +159,27 @@ export class ProxyExchange {
     if (this.slab !== null) {
       this.ctx.bufferPool.release(this.slab)
       this.slab = null
+    }
+    if (this.ctx.recordsWanted) this.ctx.recordExchange(this.record())
+  }
+
+  record(): ExchangeRecord {
+    const { info } = this
+    const usage = this.usage?.finish()
+    return {
+      method: info.method,
+      path: info.path,
+      model: info.model,
+      stream: info.stream,
+      status: this.clientGone && !this.responseStarted ? 0 : this.status,
+      errorCode: this.errorCode,
+      upstream: this.ctx.upstream.config.origin,
+      clientAborted: this.clientGone,
+      latencyMs: performance.now() - info.startedAt,
+      ttfbMs: this.headersAt === 0 ? undefined : this.headersAt - info.startedAt,
+      ttftMs: this.firstByteAt === 0 ? undefined : this.firstByteAt - info.startedAt,
+      inputTokens: usage?.inputTokens,
+      outputTokens: usage?.outputTokens,
     }
   }
 }

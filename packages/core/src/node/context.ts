@@ -7,6 +7,7 @@ import type { Upstream } from '../egress/upstream.js'
 import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
 import type { Logger, ResolvedOptions } from '../options.js'
+import type { ExchangeRecord } from '../telemetry/exchange-record.js'
 
 export interface RequestCounters {
   /** Requests taken by the gateway. */
@@ -34,6 +35,9 @@ export interface GatewayContext {
   readonly counters: RequestCounters
   readonly closing: boolean
   readonly logger: Logger | undefined
+  /** True when something listens for exchange records (so they are worth building). */
+  readonly recordsWanted: boolean
+  recordExchange(record: ExchangeRecord): void
   /** Logs (or emits a process warning) once per code for the gateway's life. */
   warnOnce(code: string, message: string): void
 }

@@ -8,6 +8,7 @@ import { ProxyExchange } from '../egress/proxy-exchange.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import { CLIENT_GONE, readBody } from '../ingress/read-body.js'
 import { extractFields, JsonSyntaxError } from '../json/extract-fields.js'
+import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
 import type { GatewayContext } from './context.js'
 import { ALLOW_HEADER, ALLOWED_METHODS, isJsonContentType, isSafePath, MODEL_REQUIRED } from './endpoints.js'
 import { writeError } from './write-error.js'
@@ -17,17 +18,21 @@ export type PreParsedBody = Buffer | { parsed: unknown }
 
 function reject(
   ctx: GatewayContext,
+  info: RequestInfo,
   res: ServerResponse,
-  code: VeloxErrorCode,
-  message?: string,
-  param: string | null = null,
+  error: VeloxError,
   options?: Parameters<typeof writeError>[2],
 ): void {
   const counters = ctx.counters
   counters.active--
   counters.rejected++
-  counters.errors[code] = (counters.errors[code] ?? 0) + 1
-  writeError(res, new VeloxError(code, message, param), options)
+  counters.errors[error.code] = (counters.errors[error.code] ?? 0) + 1
+  writeError(res, error, options)
+  if (ctx.recordsWanted) ctx.recordExchange(rejectedRecord(info, error.status, error.code))
+}
+
+function fail(code: VeloxErrorCode, message?: string, param: string | null = null): VeloxError {
+  return new VeloxError(code, message, param)
 }
 
 /**
@@ -44,18 +49,23 @@ export function handleRequest(
   const counters = ctx.counters
   counters.total++
   counters.active++
-  if (ctx.closing) return reject(ctx, res, 'VELOX_ERR_SHUTTING_DOWN')
-
   const url = req.url ?? '/'
   const query = url.indexOf('?')
   const pathname = query === -1 ? url : url.slice(0, query)
   const rest = pathname.slice(ctx.options.prefix.length)
-  if (!isSafePath(rest)) return reject(ctx, res, 'VELOX_ERR_INVALID_PATH')
   const method = req.method ?? 'GET'
+  const info: RequestInfo = {
+    method,
+    path: rest,
+    startedAt: performance.now(),
+    model: undefined,
+    stream: false,
+  }
+
+  if (ctx.closing) return reject(ctx, info, res, fail('VELOX_ERR_SHUTTING_DOWN'))
+  if (!isSafePath(rest)) return reject(ctx, info, res, fail('VELOX_ERR_INVALID_PATH'))
   if (!ALLOWED_METHODS.has(method)) {
-    return reject(ctx, res, 'VELOX_ERR_METHOD_NOT_ALLOWED', undefined, null, {
-      headers: { allow: ALLOW_HEADER },
-    })
+    return reject(ctx, info, res, fail('VELOX_ERR_METHOD_NOT_ALLOWED'), { headers: { allow: ALLOW_HEADER } })
   }
   const upstream = ctx.upstream.config
   const upstreamPath =
@@ -63,23 +73,25 @@ export function handleRequest(
       ? upstream.requestPath
       : upstream.basePath + rest + (query === -1 ? '' : url.slice(query))
 
-  if (method !== 'POST') return forward(ctx, req, res, method, upstreamPath, null, null)
+  if (method !== 'POST') return forward(ctx, info, req, res, upstreamPath, null, null)
 
   const needsModel = MODEL_REQUIRED.has(rest)
   const json = isJsonContentType(req.headers['content-type'])
   if (needsModel && !json && body === undefined) {
-    return reject(ctx, res, 'VELOX_ERR_UNSUPPORTED_MEDIA_TYPE', undefined, null, { closeConnection: true })
+    return reject(ctx, info, res, fail('VELOX_ERR_UNSUPPORTED_MEDIA_TYPE'), { closeConnection: true })
   }
 
   const encoding = req.headers['content-encoding']
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity' && body === undefined) {
     const message = `Content-Encoding '${encoding.slice(0, 40)}' is not supported: send the body uncompressed`
-    return reject(ctx, res, 'VELOX_ERR_UNSUPPORTED_MEDIA_TYPE', message, null, { closeConnection: true })
+    return reject(ctx, info, res, fail('VELOX_ERR_UNSUPPORTED_MEDIA_TYPE', message), {
+      closeConnection: true,
+    })
   }
 
   if (body !== undefined) {
     const bytes = Buffer.isBuffer(body) ? body : reserialize(ctx, body.parsed)
-    return onBody(ctx, req, res, upstreamPath, needsModel, true, bytes, null)
+    return onBody(ctx, info, req, res, upstreamPath, needsModel, true, bytes, null)
   }
   readBody(
     req,
@@ -92,13 +104,8 @@ export function handleRequest(
         counters.clientAborted++
         return
       }
-      if (err !== null) {
-        counters.active--
-        counters.rejected++
-        counters.errors[err.code] = (counters.errors[err.code] ?? 0) + 1
-        return writeError(res, err, { closeConnection: true })
-      }
-      onBody(ctx, req, res, upstreamPath, needsModel, json, bytes, slab)
+      if (err !== null) return reject(ctx, info, res, err, { closeConnection: true })
+      onBody(ctx, info, req, res, upstreamPath, needsModel, json, bytes, slab)
     },
   )
 }
@@ -115,6 +122,7 @@ function reserialize(ctx: GatewayContext, parsed: unknown): Buffer {
 
 function onBody(
   ctx: GatewayContext,
+  info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
   upstreamPath: string,
@@ -124,65 +132,63 @@ function onBody(
   slab: Buffer | null,
 ): void {
   if (json) {
-    const problem = checkFields(ctx, body, needsModel)
+    const problem = checkFields(ctx, info, body, needsModel)
     if (problem !== undefined) {
       if (slab !== null) ctx.bufferPool.release(slab)
-      return reject(ctx, res, problem.code, problem.message, problem.param)
+      return reject(ctx, info, res, problem)
     }
   }
-  forward(ctx, req, res, 'POST', upstreamPath, body, slab)
+  forward(ctx, info, req, res, upstreamPath, body, slab)
 }
 
-interface FieldProblem {
-  code: VeloxErrorCode
-  message: string
-  param: string | null
-}
-
-function checkFields(ctx: GatewayContext, body: Buffer, needsModel: boolean): FieldProblem | undefined {
+/** Scans the body and checks the fields the gateway relies on; fills `info`. */
+function checkFields(
+  ctx: GatewayContext,
+  info: RequestInfo,
+  body: Buffer,
+  needsModel: boolean,
+): VeloxError | undefined {
   let fields: ReturnType<typeof extractFields>
   try {
     fields = extractFields(body)
   } catch (err) {
     const detail = err instanceof JsonSyntaxError ? `: ${err.message}` : ''
-    return {
-      code: 'VELOX_ERR_INVALID_JSON',
-      message: `The request body is not valid JSON${detail}`,
-      param: null,
-    }
+    return fail('VELOX_ERR_INVALID_JSON', `The request body is not valid JSON${detail}`)
   }
+  info.model = fields.model
+  info.stream = fields.stream === true
   if (!needsModel) return undefined
   if (!fields.isObject) {
-    return { code: 'VELOX_ERR_INVALID_FIELD', message: 'The request body must be a JSON object', param: null }
+    return fail('VELOX_ERR_INVALID_FIELD', 'The request body must be a JSON object')
   }
   if (fields.invalidParam !== undefined) {
     const param = fields.invalidParam
-    return { code: 'VELOX_ERR_INVALID_FIELD', message: `Invalid type for '${param}'`, param }
+    return fail('VELOX_ERR_INVALID_FIELD', `Invalid type for '${param}'`, param)
   }
   const model = fields.model
   if (model === undefined || model === '') {
-    return { code: 'VELOX_ERR_MISSING_MODEL', message: 'You must provide a model parameter', param: 'model' }
+    return fail('VELOX_ERR_MISSING_MODEL', undefined, 'model')
   }
   const allowed = ctx.options.models
   if (allowed !== undefined && !allowed.some((glob) => glob.test(model))) {
     const shown = model.length > 200 ? `${model.slice(0, 200)}...` : model
-    return {
-      code: 'VELOX_ERR_MODEL_NOT_FOUND',
-      message: `The model '${shown}' does not exist or you do not have access to it`,
-      param: 'model',
-    }
+    return fail(
+      'VELOX_ERR_MODEL_NOT_FOUND',
+      `The model '${shown}' does not exist or you do not have access to it`,
+      'model',
+    )
   }
   return undefined
 }
 
 function forward(
   ctx: GatewayContext,
+  info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  method: string,
   path: string,
   body: Buffer | null,
   slab: Buffer | null,
 ): void {
-  new ProxyExchange(ctx, req, res, slab).dispatch(method, path, body)
+  new ProxyExchange(ctx, info, req, res, slab).dispatch(path, body)
 }

@@ -1,0 +1,57 @@
+/**
+ * The record of one finished exchange, emitted as `gateway.on('exchange', record)`. Built only
+ * when something listens (metrics, usage events, the limiter's reconciliation), so an unobserved
+ * gateway pays nothing for it.
+ */
+import type { VeloxErrorCode } from '../errors.js'
+
+/** What the request path knows about a request before it goes upstream. */
+export interface RequestInfo {
+  readonly method: string
+  /** The path after the prefix, without the query: `/chat/completions`. */
+  readonly path: string
+  /** `performance.now()` when the gateway took the request. */
+  readonly startedAt: number
+  model: string | undefined
+  stream: boolean
+}
+
+export interface ExchangeRecord {
+  method: string
+  path: string
+  model: string | undefined
+  stream: boolean
+  /** The status the client got; 0 when the client left before any. */
+  status: number
+  /** Set when the gateway answered with its own error. */
+  errorCode: VeloxErrorCode | undefined
+  /** The upstream origin; '' when the request never went upstream. */
+  upstream: string
+  clientAborted: boolean
+  /** From taking the request to the end of the response (ms). */
+  latencyMs: number
+  /** To the upstream's response headers (ms). */
+  ttfbMs: number | undefined
+  /** To the first response body bytes sent to the client (ms): the first token of a stream. */
+  ttftMs: number | undefined
+  inputTokens: number | undefined
+  outputTokens: number | undefined
+}
+
+export function rejectedRecord(info: RequestInfo, status: number, errorCode: VeloxErrorCode): ExchangeRecord {
+  return {
+    method: info.method,
+    path: info.path,
+    model: info.model,
+    stream: info.stream,
+    status,
+    errorCode,
+    upstream: '',
+    clientAborted: false,
+    latencyMs: performance.now() - info.startedAt,
+    ttfbMs: undefined,
+    ttftMs: undefined,
+    inputTokens: undefined,
+    outputTokens: undefined,
+  }
+}
