@@ -14,6 +14,8 @@ export interface RequestInfo {
   readonly startedAt: number
   model: string | undefined
   stream: boolean
+  /** The rate-limit key of the caller, once the limiter has computed it. */
+  key: string | undefined
 }
 
 export interface ExchangeRecord {
@@ -25,8 +27,12 @@ export interface ExchangeRecord {
   status: number
   /** Set when the gateway answered with its own error. */
   errorCode: VeloxErrorCode | undefined
+  /** The rate-limit key of the caller (undefined without a limiter). */
+  key: string | undefined
   /** The upstream origin; '' when the request never went upstream. */
   upstream: string
+  /** Upstream attempts made (0 when the request never went upstream; more than 1 after retries). */
+  attempts: number
   clientAborted: boolean
   /** From taking the request to the end of the response (ms). */
   latencyMs: number
@@ -46,7 +52,9 @@ export function rejectedRecord(info: RequestInfo, status: number, errorCode: Vel
     stream: info.stream,
     status,
     errorCode,
+    key: info.key,
     upstream: '',
+    attempts: 0,
     clientAborted: false,
     latencyMs: performance.now() - info.startedAt,
     ttfbMs: undefined,
