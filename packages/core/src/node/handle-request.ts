@@ -60,6 +60,7 @@ export function handleRequest(
     startedAt: performance.now(),
     model: undefined,
     stream: false,
+    key: undefined,
   }
 
   if (ctx.closing) return reject(ctx, info, res, fail('VELOX_ERR_SHUTTING_DOWN'))
