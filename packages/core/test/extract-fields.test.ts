@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { extractFields, JsonSyntaxError } from '../src/json/extract-fields.js'
+import { extractFields, JsonSyntaxError, SYNTAX_REASONS } from '../src/json/extract-fields.js'
 
 const scan = (text: string) => extractFields(Buffer.from(text))
 
@@ -173,6 +173,173 @@ describe('extractFields', () => {
       fc.property(body, fc.constantFrom(0, 2), (v, indent) => {
         const text = JSON.stringify(v, null, indent)
         expect(found(text)).toEqual(expected(JSON.parse(text)))
+      }),
+      { numRuns: 3_000 },
+    )
+  })
+
+  it('forgets an earlier good value when a later duplicate has the wrong type', () => {
+    expect(scan('{"max_tokens":5,"max_tokens":"x"}')).toMatchObject({
+      maxTokens: undefined,
+      invalidParam: 'max_tokens',
+    })
+    expect(scan('{"model":"m","model":{}}')).toMatchObject({ model: undefined, modelStart: -1 })
+    expect(scan('{"user":"u","user":1}')).toMatchObject({ user: undefined, invalidParam: 'user' })
+    expect(scan('{"stream_options":{"include_usage":true},"stream_options":5}')).toMatchObject({
+      includeUsage: undefined,
+      invalidParam: 'stream_options',
+    })
+    // the replaced stream_options object's bad include_usage no longer counts
+    expect(scan('{"stream_options":{"include_usage":1},"stream_options":{}}').invalidParam).toBeUndefined()
+    expect(scan('{"stream_options":{"include_usage":1},"stream_options":null}').invalidParam).toBeUndefined()
+  })
+
+  it('finds closing quotes after runs of backslashes wherever they fall', () => {
+    // Runs of 0..9 backslashes before a quote, placed so the quote lands on and around the 4 KiB and
+    // 64 KiB marks where a body's chunks and the pool's slab classes meet.
+    for (const mark of [4096, 65_536]) {
+      for (let run = 0; run <= 9; run++) {
+        for (const shift of [-2, -1, 0, 1, 2]) {
+          const head = '{"x":"'
+          const padding = 'a'.repeat(mark + shift - head.length - run)
+          const text = `${head}${padding}${'\\'.repeat(run)}${run % 2 ? '"' : ''}","model":"m${run}"}`
+          const parsed = (() => {
+            try {
+              return JSON.parse(text)
+            } catch {
+              return 'invalid'
+            }
+          })()
+          if (parsed === 'invalid') expect(() => scan(text)).toThrow(JsonSyntaxError)
+          else expect(scan(text).model).toBe(parsed.model)
+        }
+      }
+    }
+  })
+
+  it('never reads past the end of the buffer it is given (stale bytes in a reused slab)', () => {
+    const slab = Buffer.from('{"model":"abc        "} "stale tail"')
+    expect(() => extractFields(slab.subarray(0, 12))).toThrow('Unterminated string at byte 9')
+    expect(() => extractFields(slab.subarray(0, 13))).toThrow('Unterminated string at byte 9')
+    expect(extractFields(slab.subarray(0, 23)).model).toBe('abc        ')
+  })
+
+  it('decodes \\u escapes for quotes and backslashes in keys and values', () => {
+    const f = scan('{"\\u0022model\\u0022":"no","model":"a\\u0022b\\u005c","us\\u0065r":"\\u0022"}')
+    expect(f.model).toBe('a"b\\')
+    expect(f.user).toBe('"')
+    expect(f.model).toBe(JSON.parse('"a\\u0022b\\u005c"'))
+  })
+
+  it('decodes surrogate pairs and keeps lone surrogates as JSON.parse does', () => {
+    expect(scan('{"model":"\\ud83d\\ude00"}').model).toBe('😀')
+    expect(scan('{"model":"\\uD83D\\uDE00 x"}').model).toBe('😀 x')
+    expect(scan('{"model":"\\ud800"}').model).toBe(JSON.parse('"\\ud800"'))
+    expect(scan('{"user":"\\udc00\\ud800"}').user).toBe('\udc00\ud800')
+  })
+
+  it('takes unicode keys byte for byte, and only the exact top-level names', () => {
+    const f = scan('{"模型":"no","modèle":"no","model\\u00a0":"no","😀":{"model":"no"},"model":"ü😀"}')
+    expect(f.model).toBe('ü😀')
+    expect(scan('{"Model":"m"}').model).toBeUndefined()
+    expect(scan('{"ｍodel":"m"}').model).toBeUndefined() // fullwidth m
+  })
+
+  it.each([
+    ['1e2', 100],
+    ['1E+2', 100],
+    ['100e-2', 1],
+    ['1.5e1', 15],
+    ['1.0', 1],
+    ['0', 0],
+    ['-0', 0],
+    ['-0.0e5', 0],
+    ['9007199254740991', 9_007_199_254_740_991],
+  ])('reads max_tokens %s as JSON.parse would: %d', (literal, value) => {
+    const f = scan(`{"max_tokens":${literal}}`)
+    expect(Object.is(f.maxTokens, value)).toBe(true) // -0 comes back as 0
+    expect(JSON.parse(`{"max_tokens":${literal}}`).max_tokens === value).toBe(true) // JSON.parse keeps -0
+    expect(f.invalidParam).toBeUndefined()
+  })
+
+  it.each([
+    '9007199254740992',
+    '12345678901234567890123',
+    '1e400',
+    '-1e400',
+    '1e-2',
+    '2.5',
+    '-1',
+    `1${'0'.repeat(400)}`,
+  ])('rejects max_tokens %s as not a usable integer', (literal) => {
+    const f = scan(`{"max_tokens":${literal}}`)
+    expect(f.maxTokens).toBeUndefined()
+    expect(f.invalidParam).toBe('max_tokens')
+  })
+
+  it.each([
+    ['{"a":-}', 'Bad number at byte 5'],
+    ['{"a":1e}', 'Bad number at byte 5'],
+    ['{"a":1e+}', 'Bad number at byte 5'],
+    ['{"a":.5}', 'Unexpected token at byte 5'],
+    ['{"a":+1}', 'Unexpected token at byte 5'],
+    ['{"a":-01}', 'Expected , or a closing bracket at byte 7'],
+    ['{"a":"\\', 'Unterminated string at byte 5'],
+    ['{"a":"\\"', 'Unterminated string at byte 5'],
+    ['{"a":"\\u00"}', 'Bad unicode escape at byte 6'],
+  ])('rejects the number or escape in %j: %s', (text, message) => {
+    expect(() => scan(text)).toThrow(message)
+    expect(() => JSON.parse(text)).toThrow()
+  })
+
+  it('names every reason it throws in SYNTAX_REASONS', () => {
+    for (const text of [
+      '',
+      '{"a":"x',
+      '{"a":"\\u1"}',
+      '{"a":"\\q"}',
+      '{"a":-}',
+      '{} 1',
+      '{"a":1 2}',
+      '{"a" 1}',
+    ]) {
+      try {
+        scan(text)
+        expect.unreachable()
+      } catch (err) {
+        expect(err).toBeInstanceOf(JsonSyntaxError)
+        expect(SYNTAX_REASONS).toContain((err as JsonSyntaxError).reason)
+      }
+    }
+  })
+
+  it('agrees with JSON.parse on bodies with duplicate keys', () => {
+    const key = fc.constantFrom('model', 'stream', 'stream_options', 'max_tokens', 'user', 'include_usage')
+    const leaf = fc.oneof(
+      fc.string(),
+      fc.boolean(),
+      fc.integer({ min: -2, max: 100 }),
+      fc.constant(null),
+      fc.constant({}),
+      fc.constant([]),
+    )
+    const inner = fc.array(fc.tuple(key, leaf), { maxLength: 4 })
+    class Entries {
+      constructor(readonly list: Array<[string, unknown]>) {}
+    }
+    const value = fc.oneof(
+      leaf,
+      inner.map((list) => new Entries(list)),
+    )
+    // JSON.stringify cannot write duplicate keys, so objects are written here from entry lists.
+    const text = (entries: Array<[string, unknown]>): string =>
+      `{${entries
+        .map(([k, v]) => `${JSON.stringify(k)}:${v instanceof Entries ? text(v.list) : JSON.stringify(v)}`)
+        .join(',')}}`
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 8 }), (entries) => {
+        const body = text(entries)
+        expect(found(body)).toEqual(expected(JSON.parse(body)))
       }),
       { numRuns: 3_000 },
     )

@@ -15,7 +15,10 @@ export interface ExtractedFields {
   /** The top-level value is an object (false: an array or a scalar). */
   isObject: boolean
   model: string | undefined
-  /** Byte offsets of the model's string token, quotes included ([start, end)), -1 if absent. */
+  /**
+   * Byte offsets of the model's string token, quotes included ([start, end)); -1 when there is no
+   * model, or when a backend that cannot see offsets (simdjson) read it: `spliceModel()` then finds it.
+   */
   modelStart: number
   modelEnd: number
   stream: boolean | undefined
@@ -28,11 +31,29 @@ export interface ExtractedFields {
   invalidParam: string | undefined
 }
 
+/** Every reason the scanner gives, in a fixed order (the offload worker sends the index across threads). */
+export const SYNTAX_REASONS = [
+  'Unterminated string',
+  'Bad unicode escape',
+  'Bad escape',
+  'Bad number',
+  'Unexpected end of JSON',
+  'Unexpected data after the JSON value',
+  'Expected , or a closing bracket',
+  'Expected :',
+  'Expected a string key',
+  'Unexpected token',
+] as const
+
+export type SyntaxReason = (typeof SYNTAX_REASONS)[number]
+
 export class JsonSyntaxError extends Error {
+  readonly reason: SyntaxReason
   readonly offset: number
-  constructor(message: string, offset: number) {
-    super(`${message} at byte ${offset}`)
+  constructor(reason: SyntaxReason, offset: number) {
+    super(`${reason} at byte ${offset}`)
     this.name = 'JsonSyntaxError'
+    this.reason = reason
     this.offset = offset
   }
 }
@@ -171,12 +192,12 @@ function literalAt(buf: Buffer, p: number, word: string): boolean {
 }
 
 function decodeString(buf: Buffer, start: number, end: number, escaped: boolean): string {
-  return escaped ? JSON.parse(buf.toString('utf8', start, end + 1)) : buf.toString('utf8', start + 1, end)
+  return escaped ? JSON.parse(buf.toString('utf8', start, end)) : buf.toString('utf8', start + 1, end - 1)
 }
 
 function topKeyId(buf: Buffer, start: number, end: number, escaped: boolean): number {
   if (escaped) {
-    const name = decodeString(buf, start, end, true)
+    const name = decodeString(buf, start, end + 1, true)
     const found = TOP_KEYS.find(([key]) => key.toString() === name)
     return found ? found[1] : K_NONE
   }
@@ -188,39 +209,84 @@ function topKeyId(buf: Buffer, start: number, end: number, escaped: boolean): nu
 }
 
 function isIncludeUsage(buf: Buffer, start: number, end: number, escaped: boolean): boolean {
-  if (escaped) return decodeString(buf, start, end, true) === 'include_usage'
+  if (escaped) return decodeString(buf, start, end + 1, true) === 'include_usage'
   const length = end - start - 1
   return length === INCLUDE_USAGE.length && buf.compare(INCLUDE_USAGE, 0, length, start + 1, end) === 0
 }
 
-function emptyFields(): ExtractedFields {
-  return {
-    isObject: false,
-    model: undefined,
-    modelStart: -1,
-    modelEnd: -1,
-    stream: undefined,
-    includeUsage: undefined,
-    maxTokens: undefined,
-    maxCompletionTokens: undefined,
-    maxOutputTokens: undefined,
-    user: undefined,
-    invalidParam: undefined,
+/** A tri-state boolean in a number: not given, false, true. */
+export const UNSET = -1
+
+/**
+ * What a scan finds, as numbers and byte offsets only (no strings), so it can be filled on one
+ * thread and read on another: the offload worker copies these fields into a result record, and the
+ * main thread decodes the strings from the body it still holds (`decodeFields`).
+ */
+export class ScanResult {
+  isObject = false
+  /** The model's string token, quotes included ([start, end)), -1 if absent; escaped: holds a backslash. */
+  modelStart = -1
+  modelEnd = -1
+  modelEscaped = false
+  userStart = -1
+  userEnd = -1
+  userEscaped = false
+  /** UNSET, 0 or 1. */
+  stream = UNSET
+  includeUsage = UNSET
+  /** UNSET or a non-negative safe integer. */
+  maxTokens = UNSET
+  maxCompletionTokens = UNSET
+  maxOutputTokens = UNSET
+  /** One bit per known key (1 << id) whose latest value had the wrong type. */
+  invalid = 0
+
+  reset(): void {
+    this.isObject = false
+    this.modelStart = -1
+    this.modelEnd = -1
+    this.modelEscaped = false
+    this.userStart = -1
+    this.userEnd = -1
+    this.userEscaped = false
+    this.stream = UNSET
+    this.includeUsage = UNSET
+    this.maxTokens = UNSET
+    this.maxCompletionTokens = UNSET
+    this.maxOutputTokens = UNSET
+    this.invalid = 0
   }
 }
 
+/** Forgets a field's value: JSON.parse keeps only the last duplicate, so a later bad or null value wins. */
+function clearField(out: ScanResult, field: number): void {
+  if (field === K_MODEL) {
+    out.modelStart = -1
+    out.modelEnd = -1
+  } else if (field === K_STREAM) out.stream = UNSET
+  else if (field === K_STREAM_OPTIONS || field === K_INCLUDE_USAGE) out.includeUsage = UNSET
+  else if (field === K_MAX_TOKENS) out.maxTokens = UNSET
+  else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = UNSET
+  else if (field === K_MAX_OUTPUT_TOKENS) out.maxOutputTokens = UNSET
+  else if (field === K_USER) out.userStart = -1
+  // A new stream_options value replaces the old one, and with it any complaint about its include_usage.
+  if (field === K_STREAM_OPTIONS) out.invalid &= ~(1 << K_INCLUDE_USAGE)
+}
+
+/** A known field got a value of the wrong type: it no longer holds the earlier value, and is reported. */
+function wrongType(out: ScanResult, field: number): void {
+  clearField(out, field)
+  out.invalid |= 1 << field
+}
+
 /**
- * Scans `buf` (one whole JSON text) and returns the fields. Throws JsonSyntaxError on any
- * structural error, with the byte offset.
- *
- * @example
- * const f = extractFields(Buffer.from('{"model":"gpt-4o","stream":true}'))
- * f.model // 'gpt-4o'; f.stream // true
+ * The scan itself: checks that `buf` is one JSON text and fills `out` with the known top-level
+ * fields as offsets and numbers. Throws JsonSyntaxError with the byte offset on any structural error.
+ * `extractFields()` is the friendly form; this one is for callers that move results across threads.
  */
-export function extractFields(buf: Buffer): ExtractedFields {
-  const out = emptyFields()
+export function scanFields(buf: Buffer, out: ScanResult): void {
+  out.reset()
   const end = buf.length
-  let invalid = 0 // bit per known key whose latest value had the wrong type
   let stack = new Uint8Array(32)
   let depth = 0
   let state = VALUE
@@ -304,10 +370,10 @@ export function extractFields(buf: Buffer): ExtractedFields {
       if (depth === 1 && c === 0x7b) out.isObject = true
       if (field === K_STREAM_OPTIONS && c === 0x7b) {
         streamOptionsDepth = depth
-        out.includeUsage = undefined
-        invalid &= ~(1 << K_STREAM_OPTIONS)
+        clearField(out, K_STREAM_OPTIONS)
+        out.invalid &= ~(1 << K_STREAM_OPTIONS)
       } else if (field !== K_NONE) {
-        invalid |= 1 << field
+        wrongType(out, field)
       }
       pos++
       continue
@@ -317,31 +383,34 @@ export function extractFields(buf: Buffer): ExtractedFields {
     if (c === QUOTE) {
       const close = stringEnd(buf, pos)
       if (field === K_MODEL) {
-        out.model = decodeString(buf, pos, close, hadEscape)
         out.modelStart = pos
         out.modelEnd = close + 1
-        invalid &= ~(1 << K_MODEL)
+        out.modelEscaped = hadEscape
+        out.invalid &= ~(1 << K_MODEL)
       } else if (field === K_USER) {
-        out.user = decodeString(buf, pos, close, hadEscape)
-        invalid &= ~(1 << K_USER)
+        out.userStart = pos
+        out.userEnd = close + 1
+        out.userEscaped = hadEscape
+        out.invalid &= ~(1 << K_USER)
       } else if (field !== K_NONE) {
-        invalid |= 1 << field
+        wrongType(out, field)
       }
       pos = close + 1
     } else if (c === 0x2d || isDigit(c)) {
       const close = numberEnd(buf, pos)
       if (field === K_MAX_TOKENS || field === K_MAX_COMPLETION_TOKENS || field === K_MAX_OUTPUT_TOKENS) {
-        const n = Number(buf.toString('latin1', pos, close))
+        // Number() reads every JSON number form (1e3, 1.0, -0) as JSON.parse does; + 0 turns -0 into 0.
+        const n = Number(buf.toString('latin1', pos, close)) + 0
         if (Number.isSafeInteger(n) && n >= 0) {
           if (field === K_MAX_TOKENS) out.maxTokens = n
           else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = n
           else out.maxOutputTokens = n
-          invalid &= ~(1 << field)
+          out.invalid &= ~(1 << field)
         } else {
-          invalid |= 1 << field
+          wrongType(out, field)
         }
       } else if (field !== K_NONE) {
-        invalid |= 1 << field
+        wrongType(out, field)
       }
       pos = close
     } else if (c === 0x74 || c === 0x66) {
@@ -350,47 +419,69 @@ export function extractFields(buf: Buffer): ExtractedFields {
       const word = value ? 'true' : 'false'
       if (!literalAt(buf, pos, word)) throw new JsonSyntaxError('Unexpected token', pos)
       if (field === K_STREAM) {
-        out.stream = value
-        invalid &= ~(1 << K_STREAM)
+        out.stream = value ? 1 : 0
+        out.invalid &= ~(1 << K_STREAM)
       } else if (field === K_INCLUDE_USAGE) {
-        out.includeUsage = value
-        invalid &= ~(1 << K_INCLUDE_USAGE)
+        out.includeUsage = value ? 1 : 0
+        out.invalid &= ~(1 << K_INCLUDE_USAGE)
       } else if (field !== K_NONE) {
-        invalid |= 1 << field
+        wrongType(out, field)
       }
       pos += word.length
     } else if (c === 0x6e) {
       // null: as if the field were absent (OpenAI treats an explicit null as "not given")
       if (!literalAt(buf, pos, 'null')) throw new JsonSyntaxError('Unexpected token', pos)
-      clearField(out, field)
-      if (field !== K_NONE) invalid &= ~(1 << field)
+      if (field !== K_NONE) {
+        clearField(out, field)
+        out.invalid &= ~(1 << field)
+      }
       pos += 4
     } else {
       throw new JsonSyntaxError('Unexpected token', pos)
     }
   }
-
-  if (invalid !== 0) {
-    for (let id = 1; id < KEY_NAMES.length; id++) {
-      if (invalid & (1 << id)) {
-        out.invalidParam = KEY_NAMES[id]
-        break
-      }
-    }
-  }
-  return out
 }
 
-function clearField(out: ExtractedFields, field: number): void {
-  if (field === K_MODEL) {
-    out.model = undefined
-    out.modelStart = -1
-    out.modelEnd = -1
-  } else if (field === K_STREAM) out.stream = undefined
-  else if (field === K_STREAM_OPTIONS) out.includeUsage = undefined
-  else if (field === K_MAX_TOKENS) out.maxTokens = undefined
-  else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = undefined
-  else if (field === K_MAX_OUTPUT_TOKENS) out.maxOutputTokens = undefined
-  else if (field === K_USER) out.user = undefined
-  else if (field === K_INCLUDE_USAGE) out.includeUsage = undefined
+function triState(value: number): boolean | undefined {
+  return value === UNSET ? undefined : value === 1
+}
+
+/** The name of the first known field (in KEY_NAMES order) whose bit is set in `invalid`. */
+export function invalidParamName(invalid: number): string | undefined {
+  if (invalid === 0) return undefined
+  for (let id = 1; id < KEY_NAMES.length; id++) if (invalid & (1 << id)) return KEY_NAMES[id]
+  return undefined
+}
+
+/** Turns a scan's offsets into the fields, decoding the model and user strings from `buf`. */
+export function decodeFields(buf: Buffer, r: ScanResult): ExtractedFields {
+  return {
+    isObject: r.isObject,
+    model: r.modelStart === -1 ? undefined : decodeString(buf, r.modelStart, r.modelEnd, r.modelEscaped),
+    modelStart: r.modelStart,
+    modelEnd: r.modelEnd,
+    stream: triState(r.stream),
+    includeUsage: triState(r.includeUsage),
+    maxTokens: r.maxTokens === UNSET ? undefined : r.maxTokens,
+    maxCompletionTokens: r.maxCompletionTokens === UNSET ? undefined : r.maxCompletionTokens,
+    maxOutputTokens: r.maxOutputTokens === UNSET ? undefined : r.maxOutputTokens,
+    user: r.userStart === -1 ? undefined : decodeString(buf, r.userStart, r.userEnd, r.userEscaped),
+    invalidParam: invalidParamName(r.invalid),
+  }
+}
+
+// One result object reused by every inline scan: a scan is synchronous and decodeFields copies out of it.
+const scratch = new ScanResult()
+
+/**
+ * Scans `buf` (one whole JSON text) and returns the fields. Throws JsonSyntaxError on any
+ * structural error, with the byte offset.
+ *
+ * @example
+ * const f = extractFields(Buffer.from('{"model":"gpt-4o","stream":true}'))
+ * f.model // 'gpt-4o'; f.stream // true
+ */
+export function extractFields(buf: Buffer): ExtractedFields {
+  scanFields(buf, scratch)
+  return decodeFields(buf, scratch)
 }
