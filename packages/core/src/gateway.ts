@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Upstream, type UpstreamStats } from './egress/upstream.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import { createFieldParser, type FieldParser } from './json/field-parser.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
@@ -29,6 +30,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly [GATEWAY] = true
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
+  readonly fieldParser: FieldParser
   readonly upstream: Upstream
   readonly counters = newCounters()
   readonly logger: ResolvedOptions['logger']
@@ -42,6 +44,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     this.logger = this.options.logger
     this.#prefix = this.options.prefix
     this.bufferPool = new BufferPool(this.options.maxBodyBytes)
+    this.fieldParser = createFieldParser(this.options.parser) // before the upstream: may throw
     this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
   }
 

@@ -18,6 +18,7 @@ export { createGateway, Gateway, type GatewayEvents, type GatewayStats, isGatewa
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
 export { BufferPool } from './ingress/buffer-pool.js'
 export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
+export { createFieldParser, type FieldParser, type ParserName } from './json/field-parser.js'
 export { spliceModel } from './json/splice-model.js'
 export type { PreParsedBody } from './node/handle-request.js'
 export {

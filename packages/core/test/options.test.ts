@@ -19,6 +19,7 @@ describe('resolveOptions', () => {
       warmupPath: '/v1/models',
     })
     expect(o.timeouts).toEqual(DEFAULTS.timeouts)
+    expect(o.parser).toBe('scanner')
     expect(Object.isFrozen(o)).toBe(true)
     expect(Object.isFrozen(o.upstream)).toBe(true)
   })
@@ -55,6 +56,7 @@ describe('resolveOptions', () => {
     [{ upstream: { headers: { 'x-a': 1 } } }, 'upstream.headers.x-a must be a string (got 1)'],
     [{ models: ['ok', ''] }, 'models must be an array of non-empty strings (got ["ok",""])'],
     [{ limit: { rpm: 0 } }, 'limit.rpm must be an integer >= 1 (got 0)'],
+    [{ parser: 'json' }, `parser must be 'scanner' or 'simdjson' (got "json")`],
   ])('rejects %j naming the field', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(message)
   })

@@ -6,6 +6,7 @@
 import type { Upstream } from '../egress/upstream.js'
 import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
+import type { FieldParser } from '../json/field-parser.js'
 import type { Logger, ResolvedOptions } from '../options.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
 
@@ -31,6 +32,7 @@ export interface RequestCounters {
 export interface GatewayContext {
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
+  readonly fieldParser: FieldParser
   readonly upstream: Upstream
   readonly counters: RequestCounters
   readonly closing: boolean

@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ProxyExchange } from '../egress/proxy-exchange.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import { CLIENT_GONE, readBody } from '../ingress/read-body.js'
-import { extractFields, JsonSyntaxError } from '../json/extract-fields.js'
+import type { ExtractedFields } from '../json/extract-fields.js'
+import { syntaxErrorDetail } from '../json/field-parser.js'
 import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
 import type { GatewayContext } from './context.js'
 import { ALLOW_HEADER, ALLOWED_METHODS, isJsonContentType, isSafePath, MODEL_REQUIRED } from './endpoints.js'
@@ -149,12 +150,12 @@ function checkFields(
   body: Buffer,
   needsModel: boolean,
 ): VeloxError | undefined {
-  let fields: ReturnType<typeof extractFields>
+  let fields: ExtractedFields
   try {
-    fields = extractFields(body)
+    fields = ctx.fieldParser.parse(body)
   } catch (err) {
-    const detail = err instanceof JsonSyntaxError ? `: ${err.message}` : ''
-    return fail('VELOX_ERR_INVALID_JSON', `The request body is not valid JSON${detail}`)
+    const detail = syntaxErrorDetail(err)
+    return fail('VELOX_ERR_INVALID_JSON', `The request body is not valid JSON${detail ? `: ${detail}` : ''}`)
   }
   info.model = fields.model
   info.stream = fields.stream === true
