@@ -9,6 +9,7 @@ import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
+import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
 import type { ExchangeRecord } from './telemetry/exchange-record.js'
 
@@ -16,6 +17,8 @@ export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
   errors: RequestCounters['errors']
   buffers: BufferPoolStats
+  /** Null when `offload` is off. */
+  offload: OffloadStats | null
   upstream: UpstreamStats
 }
 
@@ -31,6 +34,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
   readonly fieldParser: FieldParser
+  readonly offload: OffloadScanner | null
   readonly upstream: Upstream
   readonly counters = newCounters()
   readonly logger: ResolvedOptions['logger']
@@ -43,8 +47,15 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     this.options = resolveOptions(options)
     this.logger = this.options.logger
     this.#prefix = this.options.prefix
-    this.bufferPool = new BufferPool(this.options.maxBodyBytes)
+    const offload = this.options.offload
     this.fieldParser = createFieldParser(this.options.parser) // before the upstream: may throw
+    // Slabs from the offload threshold up are shared memory, so the worker reads bodies in place.
+    this.bufferPool = new BufferPool(this.options.maxBodyBytes, { sharedFromBytes: offload?.thresholdBytes })
+    this.offload = offload
+      ? new OffloadScanner(this.bufferPool, offload.thresholdBytes, (code, message) =>
+          this.warnOnce(code, message),
+        )
+      : null
     this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
   }
 
@@ -88,6 +99,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       requests,
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
+      offload: this.offload?.stats() ?? null,
       upstream: this.upstream.stats(),
     }
   }
@@ -99,11 +111,11 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     else process.emitWarning(message, { code })
   }
 
-  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools. */
+  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools and the offload worker. */
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await this.upstream.close()
+    await Promise.all([this.upstream.close(), this.offload?.close()])
   }
 }
 

@@ -66,13 +66,25 @@ export interface VeloxOptions {
    * `simdjson` package (must be installed; see docs/guide/performance.md).
    */
   parser?: 'scanner' | 'simdjson'
+  /**
+   * Scan bodies of `thresholdBytes` and more on a worker thread instead of the event loop
+   * (`false`: never). Measured in bench/node/offload.ts; see docs/guide/performance.md.
+   */
+  offload?: false | OffloadOptions
   logger?: Logger
+}
+
+export interface OffloadOptions {
+  /** Bodies this large or larger are scanned on the worker (at least 4096). */
+  thresholdBytes?: number
 }
 
 export const DEFAULTS = {
   prefix: '/v1',
   maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
   parser: 'scanner', // bench/json/extract-fields.ts: 10x+ JSON.parse at 64 KB; simdjson is slower than both
+  offload: false as false | { thresholdBytes: number }, // bench/node/offload.ts (performance.md)
+  offloadThresholdBytes: 1024 * 1024, // 1 MiB: the seed's spawn_blocking line, when offload is on without one
   upstream: {
     origin: 'https://api.openai.com',
     basePath: '/v1',
@@ -111,6 +123,8 @@ export interface ResolvedOptions {
   readonly limit: Readonly<Required<LimitOptions>> | undefined
   readonly models: readonly RegExp[] | undefined
   readonly parser: 'scanner' | 'simdjson'
+  /** Undefined when off. */
+  readonly offload: Readonly<Required<OffloadOptions>> | undefined
   readonly logger: Logger | undefined
 }
 
@@ -187,6 +201,28 @@ function resolveUpstream(input: unknown): ResolvedUpstream {
   })
 }
 
+function resolveOffload(input: unknown, parser: ResolvedOptions['parser']): ResolvedOptions['offload'] {
+  if (input === false) return undefined
+  if (input !== undefined && (typeof input !== 'object' || input === null)) {
+    fail('offload', 'false or an object ({ thresholdBytes })', input)
+  }
+  const chosen = (input ?? DEFAULTS.offload) as OffloadOptions | false
+  if (chosen === false) return undefined
+  if (parser !== 'scanner') {
+    // The worker runs the scanner; mixing it with simdjson would read large bodies by other rules.
+    if (input !== undefined) fail('offload', "off (false) with parser: 'simdjson'", input)
+    return undefined
+  }
+  return Object.freeze({
+    thresholdBytes: integer(
+      'offload.thresholdBytes',
+      chosen.thresholdBytes,
+      4096,
+      DEFAULTS.offloadThresholdBytes,
+    ),
+  })
+}
+
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
 export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
@@ -214,6 +250,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   }
   const parser = options.parser ?? DEFAULTS.parser
   if (parser !== 'scanner' && parser !== 'simdjson') fail('parser', "'scanner' or 'simdjson'", parser)
+  const offload = resolveOffload(options.offload, parser)
   const logger = options.logger
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.warn !== 'function')) {
     fail('logger', 'a pino-compatible logger (with debug, info, warn, error)', '[object]')
@@ -226,6 +263,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     limit,
     models: models && Object.freeze(models),
     parser,
+    offload,
     logger,
   })
 }

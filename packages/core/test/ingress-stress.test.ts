@@ -56,7 +56,8 @@ interface Watch {
 
 function plan(id: number, kind: Kind, size: number, watch: Watch): Planned {
   const marker = `<req-${id}>`
-  const text = `${marker} ${FILLER.repeat(Math.ceil(size / FILLER.length))}`.slice(0, size) + ` ${marker}`
+  const filled = `${marker} ${FILLER.repeat(Math.ceil(size / FILLER.length))}`.slice(0, size)
+  const text = `${filled} ${marker}`
   const stream = kind === 'abort-mid-response' || kind === 'reset-mid-stream'
   const body = Buffer.from(
     JSON.stringify({
@@ -118,6 +119,7 @@ async function until(condition: () => boolean): Promise<void> {
 const CONFIGS: Array<[string, VeloxOptions]> = [
   ['the scanner', {}],
   ["parser: 'simdjson'", { parser: 'simdjson' }],
+  ['bodies from 16 KB scanned on the offload worker', { offload: { thresholdBytes: 16_384 } }],
 ]
 
 describe.each(CONFIGS)('ingress under stress, with %s', (_, options) => {
@@ -151,9 +153,10 @@ describe.each(CONFIGS)('ingress under stress, with %s', (_, options) => {
     await mock.close()
   })
 
-  it('keeps every request to its own bytes and returns every slab', async () => {
+  // A generous bound: the machine is shared, and this is about correctness, not speed.
+  it('keeps every request to its own bytes and returns every slab', { timeout: 60_000 }, async () => {
     const planned: Planned[] = []
-    for (let id = 0; id < 176; id++) {
+    for (let id = 0; id < 132; id++) {
       const kind = KINDS[id % KINDS.length]!
       planned.push(plan(id, kind, sizeFor(kind, id), watch))
     }
@@ -204,7 +207,9 @@ describe.each(CONFIGS)('ingress under stress, with %s', (_, options) => {
     expect(stats.requests.total).toBe(planned.length)
     expect(stats.buffers.inUse).toBe(0)
     expect(stats.buffers.acquired).toBe(stats.buffers.released)
-    expect(stats.buffers.acquired).toBeGreaterThan(100) // the pool was in play
+    expect(stats.buffers.acquired).toBeGreaterThan(80) // the pool was in play
+    if (options.offload) expect(stats.offload).toMatchObject({ pending: 0, crashes: 0 })
+    if (options.offload) expect(stats.offload!.offloaded).toBeGreaterThan(40)
     expect(stats.requests.clientAborted).toBe(
       planned.filter((p) => ['abort-mid-body', 'abort-mid-response', 'hang'].includes(p.kind)).length,
     )

@@ -20,8 +20,15 @@ describe('resolveOptions', () => {
     })
     expect(o.timeouts).toEqual(DEFAULTS.timeouts)
     expect(o.parser).toBe('scanner')
+    expect(o.offload).toBeUndefined()
     expect(Object.isFrozen(o)).toBe(true)
     expect(Object.isFrozen(o.upstream)).toBe(true)
+  })
+
+  it("turns the offload on with the seed's 1 MiB line when no threshold is given", () => {
+    expect(resolveOptions({ offload: {} }).offload).toEqual({ thresholdBytes: 1024 * 1024 })
+    expect(resolveOptions({ offload: { thresholdBytes: 4096 } }).offload).toEqual({ thresholdBytes: 4096 })
+    expect(resolveOptions({ offload: false }).offload).toBeUndefined()
   })
 
   it('keeps an explicit 0 (no `||` defaults)', () => {
@@ -57,6 +64,12 @@ describe('resolveOptions', () => {
     [{ models: ['ok', ''] }, 'models must be an array of non-empty strings (got ["ok",""])'],
     [{ limit: { rpm: 0 } }, 'limit.rpm must be an integer >= 1 (got 0)'],
     [{ parser: 'json' }, `parser must be 'scanner' or 'simdjson' (got "json")`],
+    [{ offload: true }, 'offload must be false or an object ({ thresholdBytes }) (got true)'],
+    [{ offload: { thresholdBytes: 100 } }, 'offload.thresholdBytes must be an integer >= 4096 (got 100)'],
+    [
+      { parser: 'simdjson', offload: { thresholdBytes: 1_000_000 } },
+      `offload must be off (false) with parser: 'simdjson' (got {"thresholdBytes":1000000})`,
+    ],
   ])('rejects %j naming the field', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(message)
   })

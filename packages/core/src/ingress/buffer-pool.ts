@@ -6,6 +6,9 @@
  * saves (DESIGN.md: no gain at 512 B). A slab is handed back only when the upstream has consumed it
  * and no retry can still need it; the reader only ever forwards `slab.subarray(0, length)`, so
  * stale bytes from an earlier request can never leave the process.
+ *
+ * Slabs from `sharedFromBytes` up are SharedArrayBuffer memory, so the offload worker can scan a
+ * large body in place; `onDiscard` tells the offload when such a slab leaves the pool for good.
  */
 
 export const MIN_SLAB_BYTES = 4 * 1024 // 4 KiB: below this a copy into a fresh Buffer is cheaper
@@ -24,24 +27,39 @@ export interface BufferPoolStats {
   freeBytes: number
 }
 
+export interface BufferPoolOptions {
+  /** Idle slab bytes kept at most, all classes together; slabs beyond are left to the GC. */
+  maxFreeBytes?: number
+  /** Slabs of this size and up are allocated from SharedArrayBuffer memory (default: none). */
+  sharedFromBytes?: number
+}
+
 export class BufferPool {
   readonly #classes: Buffer[][]
-  readonly #maxFreePerClass: number
+  readonly #maxFreeBytes: number
+  readonly #sharedFromBytes: number
   readonly #minShift: number
   #acquired = 0
   #released = 0
   #allocated = 0
   #freeBytes = 0
+  /** Called with each slab the pool lets go of (not kept as free); set by the offload. */
+  onDiscard: ((slab: Buffer) => void) | null = null
 
   /**
    * @param maxBytes the largest slab ever needed (the gateway's maxBodyBytes)
-   * @param maxFreeBytes idle slab bytes kept per size class at most; more are left to the GC
+   *
+   * @example
+   * const pool = new BufferPool(32 * 1024 * 1024)
+   * const slab = pool.acquire(10_000) // 16 KiB
+   * pool.release(slab)
    */
-  constructor(maxBytes: number, maxFreeBytes = 64 * 1024 * 1024) {
+  constructor(maxBytes: number, options: BufferPoolOptions = {}) {
     this.#minShift = Math.log2(MIN_SLAB_BYTES)
     const classes = Math.max(1, Math.ceil(Math.log2(Math.max(maxBytes, MIN_SLAB_BYTES))) - this.#minShift + 1)
     this.#classes = Array.from({ length: classes }, () => [])
-    this.#maxFreePerClass = maxFreeBytes
+    this.#maxFreeBytes = options.maxFreeBytes ?? 64 * 1024 * 1024 // 64 MiB idle at most
+    this.#sharedFromBytes = options.sharedFromBytes ?? Number.POSITIVE_INFINITY
   }
 
   /** The size class index for `bytes` (0 = 4 KiB). */
@@ -61,16 +79,21 @@ export class BufferPool {
       return slab
     }
     this.#allocated++
+    const size = 2 ** (index + this.#minShift)
     // allocUnsafeSlow: a slab of its own, never a slice of Node's shared 8 KiB pool.
-    return Buffer.allocUnsafeSlow(2 ** (index + this.#minShift))
+    return size >= this.#sharedFromBytes
+      ? Buffer.from(new SharedArrayBuffer(size))
+      : Buffer.allocUnsafeSlow(size)
   }
 
   /** Gives a slab back. Call exactly once per acquire, when nothing reads it any more. */
   release(slab: Buffer): void {
     this.#released++
-    const index = this.#classOf(slab.length)
-    const free = this.#classes[index]
-    if (free === undefined || (free.length + 1) * slab.length > this.#maxFreePerClass) return
+    const free = this.#classes[this.#classOf(slab.length)]
+    if (free === undefined || this.#freeBytes + slab.length > this.#maxFreeBytes) {
+      this.onDiscard?.(slab)
+      return
+    }
     free.push(slab)
     this.#freeBytes += slab.length
   }

@@ -7,6 +7,7 @@ import type { Upstream } from '../egress/upstream.js'
 import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
 import type { FieldParser } from '../json/field-parser.js'
+import type { OffloadScanner } from '../offload/offload-scanner.js'
 import type { Logger, ResolvedOptions } from '../options.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
 
@@ -33,6 +34,8 @@ export interface GatewayContext {
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
   readonly fieldParser: FieldParser
+  /** Scans large bodies on a worker thread; null when `offload` is off. */
+  readonly offload: OffloadScanner | null
   readonly upstream: Upstream
   readonly counters: RequestCounters
   readonly closing: boolean

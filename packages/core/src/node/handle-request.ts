@@ -133,30 +133,64 @@ function onBody(
   body: Buffer,
   slab: Buffer | null,
 ): void {
-  if (json) {
-    const problem = checkFields(ctx, info, body, needsModel)
-    if (problem !== undefined) {
-      if (slab !== null) ctx.bufferPool.release(slab)
-      return reject(ctx, info, res, problem)
-    }
+  if (!json) return forward(ctx, info, req, res, upstreamPath, body, slab)
+  const offload = ctx.offload
+  if (offload?.wants(body)) {
+    // A large body is scanned on the worker (offload/); the request continues when it answers.
+    return offload.scan(body, (err, fields) => {
+      if (isGone(res)) return clientLeftDuringScan(ctx, slab)
+      const problem = err !== null ? invalidJson(err) : checkFields(ctx, info, fields!, needsModel)
+      afterCheck(ctx, info, req, res, upstreamPath, body, slab, problem)
+    })
   }
-  forward(ctx, info, req, res, upstreamPath, body, slab)
+  let problem: VeloxError | undefined
+  try {
+    problem = checkFields(ctx, info, ctx.fieldParser.parse(body), needsModel)
+  } catch (err) {
+    problem = invalidJson(err)
+  }
+  afterCheck(ctx, info, req, res, upstreamPath, body, slab, problem)
 }
 
-/** Scans the body and checks the fields the gateway relies on; fills `info`. */
+function afterCheck(
+  ctx: GatewayContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstreamPath: string,
+  body: Buffer,
+  slab: Buffer | null,
+  problem: VeloxError | undefined,
+): void {
+  if (problem === undefined) return forward(ctx, info, req, res, upstreamPath, body, slab)
+  if (slab !== null) ctx.bufferPool.release(slab)
+  reject(ctx, info, res, problem)
+}
+
+/** True once the client's connection (or HTTP/2 stream, whose compat response has no `destroyed`) is gone. */
+function isGone(res: ServerResponse): boolean {
+  return res.destroyed || (res as { stream?: { destroyed: boolean } }).stream?.destroyed === true
+}
+
+/** The client went away while its body was on the offload worker: nothing to answer, nothing to send. */
+function clientLeftDuringScan(ctx: GatewayContext, slab: Buffer | null): void {
+  if (slab !== null) ctx.bufferPool.release(slab)
+  ctx.counters.active--
+  ctx.counters.clientAborted++
+}
+
+function invalidJson(err: unknown): VeloxError {
+  const detail = syntaxErrorDetail(err)
+  return fail('VELOX_ERR_INVALID_JSON', `The request body is not valid JSON${detail ? `: ${detail}` : ''}`)
+}
+
+/** Checks the fields the gateway relies on; fills `info`. */
 function checkFields(
   ctx: GatewayContext,
   info: RequestInfo,
-  body: Buffer,
+  fields: ExtractedFields,
   needsModel: boolean,
 ): VeloxError | undefined {
-  let fields: ExtractedFields
-  try {
-    fields = ctx.fieldParser.parse(body)
-  } catch (err) {
-    const detail = syntaxErrorDetail(err)
-    return fail('VELOX_ERR_INVALID_JSON', `The request body is not valid JSON${detail ? `: ${detail}` : ''}`)
-  }
   info.model = fields.model
   info.stream = fields.stream === true
   if (!needsModel) return undefined
