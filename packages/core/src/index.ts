@@ -21,11 +21,13 @@ export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/ext
 export { createFieldParser, type FieldParser, type ParserName } from './json/field-parser.js'
 export { spliceModel } from './json/splice-model.js'
 export type { PreParsedBody } from './node/handle-request.js'
+export type { OffloadScanner, OffloadStats } from './offload/offload-scanner.js'
 export {
   DEFAULTS,
   fromEnv,
   type LimitOptions,
   type Logger,
+  type OffloadOptions,
   type ResolvedOptions,
   resolveOptions,
   type TimeoutOptions,

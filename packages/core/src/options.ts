@@ -83,8 +83,10 @@ export const DEFAULTS = {
   prefix: '/v1',
   maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
   parser: 'scanner', // bench/json/extract-fields.ts: 10x+ JSON.parse at 64 KB; simdjson is slower than both
-  offload: false as false | { thresholdBytes: number }, // bench/node/offload.ts (performance.md)
-  offloadThresholdBytes: 1024 * 1024, // 1 MiB: the seed's spawn_blocking line, when offload is on without one
+  // Bodies from 1 MiB are scanned on a worker thread: inline, a 1 MB chat body held the event loop
+  // for milliseconds, offloaded for under 0.1 ms (bench/node/offload.ts; docs/guide/performance.md).
+  offload: { thresholdBytes: 1024 * 1024 } as false | { thresholdBytes: number },
+  offloadThresholdBytes: 1024 * 1024, // 1 MiB (the seed's spawn_blocking line too), for `offload: {}`
   upstream: {
     origin: 'https://api.openai.com',
     basePath: '/v1',

@@ -118,6 +118,26 @@ describe('OffloadScanner', () => {
     expect(scanner.stats()).toMatchObject({ running: false, crashes: 3, inline: before + 1 })
   })
 
+  it('scans inline when the worker cannot load (a bundle without dist/scan-worker.js)', async () => {
+    const pool = new BufferPool(1024 * 1024, { sharedFromBytes: THRESHOLD })
+    const scanner = new OffloadScanner(
+      pool,
+      THRESHOLD,
+      (code) => problems.push(code),
+      new URL('./missing.js', import.meta.url),
+    )
+    scanners.push(scanner)
+    const bodies = BODIES.slice(0, 4).map((text) => Buffer.from(text))
+    for (const body of bodies) expect(await offloaded(scanner, body)).toEqual(inline(body))
+    expect(scanner.stats()).toMatchObject({ crashes: 3, offloaded: 0, inline: 4, running: false })
+    expect(problems.filter((code) => code !== 'VELOX_WARN_OFFLOAD_WORKER_ERROR')).toEqual([
+      'VELOX_WARN_OFFLOAD_WORKER_EXIT',
+      'VELOX_WARN_OFFLOAD_WORKER_EXIT',
+      'VELOX_WARN_OFFLOAD_DISABLED',
+    ])
+    expect(pool.stats().inUse).toBe(0)
+  })
+
   it('close() stops the worker; scans in flight still finish, later ones run inline', async () => {
     const scanner = make()
     await offloaded(scanner, Buffer.from(BODIES[0]!))

@@ -20,7 +20,8 @@ describe('resolveOptions', () => {
     })
     expect(o.timeouts).toEqual(DEFAULTS.timeouts)
     expect(o.parser).toBe('scanner')
-    expect(o.offload).toBeUndefined()
+    expect(o.offload).toEqual({ thresholdBytes: 1024 * 1024 })
+    expect(resolveOptions({ parser: 'simdjson' }).offload).toBeUndefined() // the worker runs the scanner
     expect(Object.isFrozen(o)).toBe(true)
     expect(Object.isFrozen(o.upstream)).toBe(true)
   })

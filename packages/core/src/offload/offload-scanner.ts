@@ -1,14 +1,17 @@
 /**
  * Scans large bodies on a worker thread, so a 16 MB body does not stall every other request on the
- * event loop for the length of its scan (the seed's spawn_blocking). Off by default: whether it
- * pays, and from which size, is measured in bench/node/offload.ts (docs/guide/performance.md).
+ * event loop for the length of its scan (the seed's spawn_blocking). On from 1 MiB by default:
+ * bench/node/offload.ts measured a 1 MB chat body holding the loop for milliseconds inline and
+ * under 0.1 ms offloaded (docs/guide/performance.md has the numbers and the reasoning).
  *
  * The body is read in place: slabs at or above the threshold are SharedArrayBuffer memory (the
  * buffer pool makes them so), each slab is sent to the worker once, and a request record carries
  * (slab, offset, length) on a RingQueue. Results come back on a second ring, awaited with
  * Atomics.waitAsync only while scans are in flight. The worker starts on the first large body and
  * stops with close(). If it dies, or the ring is full, or it is closing, the scan runs inline:
- * a request is never left waiting for a worker that will not answer.
+ * a request is never left waiting for a worker that will not answer. A bundler that inlines
+ * @velox/core without copying dist/scan-worker.js leaves a worker that cannot load: that counts
+ * as a crash, and after three the gateway scans inline (with a warning).
  */
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
@@ -82,6 +85,7 @@ export class OffloadScanner {
   readonly thresholdBytes: number
   readonly #pool: BufferPool
   readonly #onProblem: (code: string, message: string) => void
+  readonly #workerUrl: URL | undefined
   #generation: Generation | null = null
   #pending: Pending[] = []
   #seq = 0
@@ -95,11 +99,18 @@ export class OffloadScanner {
   /**
    * @param pool the gateway's pool; it must hand out shared slabs from `thresholdBytes` up
    * @param onProblem told when the worker dies or offload is given up (a warning code and message)
+   * @param workerUrl the worker's script; by default the scan-worker file next to this module
    */
-  constructor(pool: BufferPool, thresholdBytes: number, onProblem: (code: string, message: string) => void) {
+  constructor(
+    pool: BufferPool,
+    thresholdBytes: number,
+    onProblem: (code: string, message: string) => void,
+    workerUrl?: URL,
+  ) {
     this.thresholdBytes = thresholdBytes
     this.#pool = pool
     this.#onProblem = onProblem
+    this.#workerUrl = workerUrl
     pool.onDiscard = (slab) => this.#forget(slab)
   }
 
@@ -198,7 +209,17 @@ export class OffloadScanner {
     const results = RingQueue.create(OFFLOAD_CAPACITY, RESULT_INT32S)
     const { port1, port2 } = new MessageChannel()
     const data: ScanWorkerData = { requests: requests.buffer, results: results.buffer, port: port2 }
-    const worker = startWorker(data, [port2])
+    let worker: Worker
+    try {
+      worker = startWorker(data, [port2], this.#workerUrl)
+    } catch (err) {
+      this.#crashes = MAX_CRASHES
+      this.#onProblem(
+        'VELOX_WARN_OFFLOAD_DISABLED',
+        `velox: the offload worker could not start (${(err as Error).message}); large bodies are scanned inline`,
+      )
+      return null
+    }
     worker.unref() // idle, it never keeps the process alive (an app may forget gateway.close())
     port1.unref()
     const gen: Generation = { worker, port: port1, requests, results, slabIds: new WeakMap(), exited: false }
@@ -322,11 +343,11 @@ function callBack(fn: () => void): void {
  * When @velox/core runs from its TypeScript sources (its own tests), the worker runs the .ts file
  * through tsx, which the repository has and a published package never needs.
  */
-function startWorker(workerData: ScanWorkerData, transferList: MessagePort[]): Worker {
+function startWorker(workerData: ScanWorkerData, transferList: MessagePort[], url?: URL): Worker {
   const here = import.meta.url
   const ext = here.endsWith('.ts') ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js'
-  const entry = new URL(`./scan-worker${ext}`, here)
-  if (ext !== '.ts') return new Worker(entry, { workerData, transferList })
+  const entry = url ?? new URL(`./scan-worker${ext}`, here)
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData, transferList })
   const bootstrap = `require('tsx/cjs'); require(${JSON.stringify(fileURLToPath(entry))})`
   return new Worker(bootstrap, { eval: true, workerData, transferList })
 }
