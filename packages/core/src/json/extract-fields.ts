@@ -122,43 +122,72 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39
 }
 
+/**
+ * Bytes looked at one by one, in JS, before a native Buffer.indexOf jump. Chat text has a quote,
+ * newline or backslash every few dozen bytes, and a call into indexOf costs more than a short loop;
+ * long runs without one (base64 images, long prose) still go at memchr speed.
+ */
+const NEAR = 32
+
+/** Index just after the escape whose backslash is at `at` (validated). */
+function escapeEnd(buf: Buffer, at: number, start: number): number {
+  const e = at + 1
+  if (e >= buf.length) throw new JsonSyntaxError('Unterminated string', start)
+  const c = buf[e]
+  if (c === 0x75) {
+    // \uXXXX
+    if (!(isHex(buf[e + 1]!) && isHex(buf[e + 2]!) && isHex(buf[e + 3]!) && isHex(buf[e + 4]!))) {
+      throw new JsonSyntaxError('Bad unicode escape', at)
+    }
+    return e + 5
+  }
+  if (
+    c === QUOTE ||
+    c === BACKSLASH ||
+    c === 0x2f ||
+    c === 0x62 ||
+    c === 0x66 ||
+    c === 0x6e ||
+    c === 0x72 ||
+    c === 0x74
+  ) {
+    return e + 1
+  }
+  throw new JsonSyntaxError('Bad escape', at)
+}
+
 /** Index of the closing quote of the string whose opening quote is at `start`. Sets `hadEscape`. */
 let hadEscape = false
 function stringEnd(buf: Buffer, start: number): number {
-  let p = start + 1
+  const end = buf.length
+  let i = start + 1
+  let near = NEAR
   hadEscape = false
   for (;;) {
-    if (nextQuote < p) {
-      nextQuote = buf.indexOf(QUOTE, p)
-      if (nextQuote === -1) throw new JsonSyntaxError('Unterminated string', start)
-    }
-    if (nextBackslash !== -2 && nextBackslash < p) {
-      nextBackslash = buf.indexOf(BACKSLASH, p)
-      if (nextBackslash === -1) nextBackslash = -2 // none left in the body
-    }
-    if (nextBackslash === -2 || nextBackslash > nextQuote) return nextQuote
-    hadEscape = true
-    const e = nextBackslash + 1
-    const c = buf[e]
-    if (c === 0x75) {
-      // \uXXXX
-      if (!(isHex(buf[e + 1]!) && isHex(buf[e + 2]!) && isHex(buf[e + 3]!) && isHex(buf[e + 4]!))) {
-        throw new JsonSyntaxError('Bad unicode escape', nextBackslash)
+    if (near === 0) {
+      // A long run with no quote or backslash: memchr jumps to the next one. The cached positions
+      // stay valid while the scan point has not passed them.
+      if (nextQuote < i) {
+        nextQuote = buf.indexOf(QUOTE, i)
+        if (nextQuote === -1) throw new JsonSyntaxError('Unterminated string', start)
       }
-      p = e + 5
-    } else if (
-      c === QUOTE ||
-      c === BACKSLASH ||
-      c === 0x2f ||
-      c === 0x62 ||
-      c === 0x66 ||
-      c === 0x6e ||
-      c === 0x72 ||
-      c === 0x74
-    ) {
-      p = e + 1
+      if (nextBackslash !== -2 && nextBackslash < i) {
+        nextBackslash = buf.indexOf(BACKSLASH, i)
+        if (nextBackslash === -1) nextBackslash = -2 // none left in the body
+      }
+      i = nextBackslash === -2 || nextBackslash > nextQuote ? nextQuote : nextBackslash
+      near = NEAR
+    }
+    if (i >= end) throw new JsonSyntaxError('Unterminated string', start)
+    const c = buf[i]
+    if (c === QUOTE) return i
+    if (c === BACKSLASH) {
+      hadEscape = true
+      i = escapeEnd(buf, i, start)
+      near = NEAR
     } else {
-      throw new JsonSyntaxError('Bad escape', nextBackslash)
+      i++
+      near--
     }
   }
 }
@@ -203,15 +232,20 @@ function topKeyId(buf: Buffer, start: number, end: number, escaped: boolean): nu
   }
   const length = end - start - 1
   for (const [key, id] of TOP_KEYS) {
-    if (key.length === length && buf.compare(key, 0, length, start + 1, end) === 0) return id
+    if (key.length === length && sameBytes(buf, start + 1, key)) return id
   }
   return K_NONE
 }
 
+/** `key` equals the bytes of `buf` from `at` (a JS loop: keys are short, a native compare costs more). */
+function sameBytes(buf: Buffer, at: number, key: Buffer): boolean {
+  for (let i = 0; i < key.length; i++) if (buf[at + i] !== key[i]) return false
+  return true
+}
+
 function isIncludeUsage(buf: Buffer, start: number, end: number, escaped: boolean): boolean {
   if (escaped) return decodeString(buf, start, end + 1, true) === 'include_usage'
-  const length = end - start - 1
-  return length === INCLUDE_USAGE.length && buf.compare(INCLUDE_USAGE, 0, length, start + 1, end) === 0
+  return end - start - 1 === INCLUDE_USAGE.length && sameBytes(buf, start + 1, INCLUDE_USAGE)
 }
 
 /** A tri-state boolean in a number: not given, false, true. */
