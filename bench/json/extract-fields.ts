@@ -1,45 +1,70 @@
 /**
- * The field scanner against JSON.parse on realistic chat bodies (DESIGN.md: the seed's simd-json
- * table, in Node). Both read model, stream and max_tokens from the raw Buffer; JSON.parse must
- * decode the bytes to a string first, as it would in a real request.
+ * The field scanner against JSON.parse and the optional simdjson backend on chat bodies (the
+ * seed's simd-json table, in Node). One operation = read model, stream and max_tokens from the raw
+ * Buffer; JSON.parse and simdjson must decode the bytes to a string first, as in a real request.
+ * "keys last": the fields come after the messages (every parser still reads the whole body).
+ * The chat text has a quote or backslash every ~16 bytes, a hard case for a scanner that jumps
+ * between them; the last table, one base64 image, is the easy case.
  */
-import { extractFields } from '@velox/core'
-import { type GroupResult, runGroup } from '../lib/suite.js'
+import { createFieldParser, type FieldParser } from '@velox/core'
+import { chatBody } from '../lib/bodies.js'
+import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 
-export function chatBody(targetBytes: number, messages: number): Buffer {
-  const per = Math.max(1, Math.floor(targetBytes / messages) - 40)
-  const body = {
-    model: 'gpt-4o-mini',
-    stream: true,
-    max_tokens: 256,
-    messages: Array.from({ length: messages }, (_, i) => ({
-      role: i % 2 ? 'assistant' : 'user',
-      content: `Message ${i}: ${'lorem ipsum "dolor" sit amet, \\ consectetur 😀 '.repeat(Math.ceil(per / 48)).slice(0, per)}`,
-    })),
-  }
-  return Buffer.from(JSON.stringify(body))
-}
+export const SCAN_BODIES: Array<[string, Buffer]> = [
+  ['48 B', Buffer.from('{"model":"gpt-4o","messages":[],"stream":true}')],
+  ['4 KB, 8 messages, keys first', chatBody(4 * 1024, 8)],
+  ['4 KB, 8 messages, keys last', chatBody(4 * 1024, 8, true)],
+  ['64 KB, 32 messages, keys first', chatBody(64 * 1024, 32)],
+  ['64 KB, 32 messages, keys last', chatBody(64 * 1024, 32, true)],
+  ['1 MB, 32 messages, keys first', chatBody(1024 * 1024, 32)],
+  ['1 MB, 32 messages, keys last', chatBody(1024 * 1024, 32, true)],
+  ['1 MB, one base64 image (few escapes)', imageBody(1024 * 1024)],
+]
 
-let sink: unknown
-export function benchExtractFields(): GroupResult[] {
-  const sizes: Array<[string, Buffer]> = [
-    ['48 B', Buffer.from('{"model":"gpt-4o","messages":[],"stream":true}')],
-    ['4 KB, 8 messages', chatBody(4 * 1024, 8)],
-    ['64 KB, 32 messages', chatBody(64 * 1024, 32)],
-    ['1 MB, 32 messages', chatBody(1024 * 1024, 32)],
+/** A vision request: a short question and one image as a base64 data URL (no escapes inside). */
+function imageBody(bytes: number): Buffer {
+  const base64 = Buffer.alloc(Math.floor((bytes * 3) / 4), 7).toString('base64')
+  const content = [
+    { type: 'text', text: 'What is in this image?' },
+    { type: 'image_url', image_url: { url: `data:image/png;base64,${base64}` } },
   ]
-  return sizes.map(([label, body]) =>
-    runGroup(`extract fields, ${label}`, {
-      'JSON.parse (baseline)': () => {
-        const o = JSON.parse(body.toString('utf8'))
-        sink = o.model + o.stream + o.max_tokens
-      },
-      'velox scanner': () => {
-        const f = extractFields(body)
-        sink = f.model! + f.stream + f.maxTokens
-      },
-    }),
+  return Buffer.from(
+    JSON.stringify({ model: 'gpt-4o', max_tokens: 300, messages: [{ role: 'user', content }] }),
   )
 }
 
-export { sink }
+function simdjsonParser(): FieldParser | undefined {
+  try {
+    return createFieldParser('simdjson')
+  } catch {
+    return undefined // the optional package is not installed here: the table says so
+  }
+}
+
+export function benchExtractFields(): GroupResult[] {
+  const scanner = createFieldParser('scanner')
+  const simdjson = simdjsonParser()
+  return SCAN_BODIES.map(([label, body]) => {
+    const cases: Record<string, () => void> = {
+      'JSON.parse (baseline)': () => {
+        const o = JSON.parse(body.toString('utf8'))
+        keep(o.model + o.stream + o.max_tokens)
+      },
+      'velox scanner': () => {
+        const f = scanner.parse(body)
+        keep(f.model! + f.stream + f.maxTokens)
+      },
+    }
+    if (simdjson) {
+      cases['simdjson backend'] = () => {
+        const f = simdjson.parse(body)
+        keep(f.model! + f.stream + f.maxTokens)
+      }
+    }
+    return runGroup(
+      `extract fields, ${label} (${body.length.toLocaleString('en-US')} bytes)`,
+      cases,
+      simdjson ? undefined : 'simdjson is not installed here, so it is not in this table.',
+    )
+  })
+}

@@ -1,0 +1,48 @@
+/**
+ * The end-to-end ingress task (the seed's "Arena + simd-json + route resolve vs Heap + serde_json"):
+ * from the body's chunks to the upstream candidates for its model.
+ * - Velox: a body in one chunk is used as is (several chunks: pool slab + copy), the scanner reads
+ *   the fields, the model is looked up in a Map, and the slab goes back to the pool;
+ * - the standard way: Buffer.concat of the chunks, toString, JSON.parse, an object lookup.
+ * The rate limiter's acquire belongs between route and release; it is being written now, and is
+ * marked below (LIMITER) to be added when it lands.
+ */
+import { BufferPool, extractFields } from '@velox/core'
+import { chatBody, chunksOf } from '../lib/bodies.js'
+import { type GroupResult, keep, runGroup } from '../lib/suite.js'
+
+const MODELS = ['gpt-4o-mini', 'gpt-4o', 'o1', 'o3-mini', 'text-embedding-3-small']
+const candidates = (model: string) => [{ origin: 'https://api.openai.com', model }]
+
+export function benchIngressTask(): GroupResult[] {
+  const pool = new BufferPool(32 * 1024 * 1024)
+  const routes = new Map(MODELS.map((m) => [m, candidates(m)]))
+  const routesObject: Record<string, unknown> = Object.fromEntries(MODELS.map((m) => [m, candidates(m)]))
+  const body = chatBody(4 * 1024, 8)
+  return [1, 2].map((parts) => {
+    const chunks = chunksOf(body, parts)
+    return runGroup(`ingress task, 4 KB chat body (8 messages) in ${parts} chunk${parts > 1 ? 's' : ''}`, {
+      'Buffer.concat + JSON.parse + object lookup (baseline)': () => {
+        const bytes = Buffer.concat(chunks)
+        const request = JSON.parse(bytes.toString('utf8'))
+        keep(routesObject[request.model] ?? request.stream)
+      },
+      'velox: pool + scan + route': () => {
+        let bytes: Buffer
+        let slab: Buffer | null = null
+        if (chunks.length === 1) bytes = chunks[0]!
+        else {
+          slab = pool.acquire(body.length)
+          let at = 0
+          for (const chunk of chunks) at += chunk.copy(slab, at)
+          bytes = slab.subarray(0, at)
+        }
+        const fields = extractFields(bytes)
+        const route = routes.get(fields.model!)
+        // LIMITER: the rate limiter's acquire (limit/) goes here once it lands.
+        keep(route ?? fields.stream)
+        if (slab !== null) pool.release(slab)
+      },
+    })
+  })
+}
