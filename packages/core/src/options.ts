@@ -4,6 +4,16 @@
  */
 import { availableParallelism } from 'node:os'
 import { VeloxOptionsError } from './errors.js'
+import { type LimitOptions, type ResolvedLimit, resolveLimit } from './limit/limit-options.js'
+
+export type {
+  LimitOptions,
+  LimitOverride,
+  RedisStoreOptions,
+  ResolvedLimit,
+  SharedStoreOptions,
+  TokenEstimateInput,
+} from './limit/limit-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -44,13 +54,6 @@ export interface TimeoutOptions {
   clientBodyMs?: number
 }
 
-export interface LimitOptions {
-  /** Requests per minute per key (the seed's VELOX_RATE_LIMIT_RPM). */
-  rpm?: number
-  /** Bucket capacity (the seed's VELOX_RATE_LIMIT_BURST). */
-  burst?: number
-}
-
 export interface VeloxOptions {
   upstream?: UpstreamOptions
   /** The path prefix Velox answers; every other path is left to the host app. */
@@ -58,7 +61,8 @@ export interface VeloxOptions {
   /** Largest request body accepted (413 above). */
   maxBodyBytes?: number
   timeouts?: TimeoutOptions
-  limit?: LimitOptions
+  /** Rate limits per caller (docs/reference/options.md). Off unless given: `true` or an object turns it on. */
+  limit?: LimitOptions | boolean
   /** Model names or globs (`gpt-4o*`) the gateway accepts; others get 404. Default: every model. */
   models?: string[]
   logger?: Logger
@@ -82,6 +86,11 @@ export const DEFAULTS = {
   limit: {
     rpm: 10_000, // the seed's default
     burst: 500, // the seed's default
+    maxWaitMs: 1_000, // 1 s: rides out a burst (at 10,000 rpm a request refills every 6 ms), then 429
+    queueDepth: 16_384, // the seed's channel depth; a power of two (the ring's length)
+    maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
+    failClosed: false, // a limiter outage should not take the app down
+    store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
   },
 } as const
 
@@ -102,7 +111,7 @@ export interface ResolvedOptions {
   readonly prefix: string
   readonly maxBodyBytes: number
   readonly timeouts: Readonly<Required<TimeoutOptions>>
-  readonly limit: Readonly<Required<LimitOptions>> | undefined
+  readonly limit: ResolvedLimit | undefined
   readonly models: readonly RegExp[] | undefined
   readonly logger: Logger | undefined
 }
@@ -191,13 +200,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     bodyIdleMs: integer('timeouts.bodyIdleMs', t.bodyIdleMs, 0, d.bodyIdleMs),
     clientBodyMs: integer('timeouts.clientBodyMs', t.clientBodyMs, 0, d.clientBodyMs),
   })
-  let limit: ResolvedOptions['limit']
-  if (options.limit !== undefined) {
-    limit = Object.freeze({
-      rpm: integer('limit.rpm', options.limit.rpm, 1, DEFAULTS.limit.rpm),
-      burst: integer('limit.burst', options.limit.burst, 1, DEFAULTS.limit.burst),
-    })
-  }
+  const limit = resolveLimit(options.limit, DEFAULTS.limit)
   let models: RegExp[] | undefined
   if (options.models !== undefined) {
     if (!Array.isArray(options.models) || options.models.some((m) => typeof m !== 'string' || m === '')) {
