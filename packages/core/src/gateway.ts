@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Upstream, type UpstreamStats } from './egress/upstream.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import { Limiter, type LimitStats } from './limit/limiter.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
@@ -16,6 +17,8 @@ export interface GatewayStats {
   errors: RequestCounters['errors']
   buffers: BufferPoolStats
   upstream: UpstreamStats
+  /** The rate limiter; undefined when `limit` is off. */
+  limit: LimitStats | undefined
 }
 
 const GATEWAY = Symbol.for('velox.gateway')
@@ -31,6 +34,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly bufferPool: BufferPool
   readonly upstream: Upstream
   readonly counters = newCounters()
+  readonly limiter: Limiter | undefined
   readonly logger: ResolvedOptions['logger']
   closing = false
   readonly #warned = new Set<string>()
@@ -43,6 +47,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     this.#prefix = this.options.prefix
     this.bufferPool = new BufferPool(this.options.maxBodyBytes)
     this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+    this.limiter = this.options.limit && new Limiter(this.options.limit, this.logger)
   }
 
   get recordsWanted(): boolean {
@@ -86,6 +91,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
       upstream: this.upstream.stats(),
+      limit: this.limiter?.stats(),
     }
   }
 
@@ -100,7 +106,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await this.upstream.close()
+    await Promise.all([this.upstream.close(), this.limiter?.close()])
   }
 }
 

@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errors as undiciErrors } from 'undici'
 import { VeloxError } from '../errors.js'
+import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { GatewayContext } from '../node/context.js'
 import { writeError } from '../node/write-error.js'
 import { UsageCapture } from '../stream/usage.js'
@@ -77,10 +78,12 @@ export class ProxyExchange {
     if (statusCode < 200) return true // 100 Continue, 103 Early Hints: not the response
     if (this.clientGone) return false
     this.resumeUpstream = resume
-    const { headers, eventStream } = clientResponseHeaders(rawHeaders)
+    const { headers: upstreamHeaders, eventStream } = clientResponseHeaders(rawHeaders)
+    const added = this.info.responseHeaders
+    const headers = added === undefined ? upstreamHeaders : replaceRateLimitHeaders(upstreamHeaders, added)
     this.responseStarted = true
     this.status = statusCode
-    if (this.ctx.recordsWanted) {
+    if (this.ctx.recordsWanted || this.info.reservation !== undefined) {
       this.headersAt = performance.now()
       this.usage = new UsageCapture(eventStream)
     }
@@ -113,6 +116,11 @@ export class ProxyExchange {
 
   onComplete(): void {
     if (!this.clientGone) this.res.end()
+    // The limiter's token reservation meets the real usage; a cut response keeps it (usage unknown).
+    if (this.info.reservation !== undefined && !this.clientGone) {
+      const usage = this.usage?.finish()
+      this.info.reservation.settle(usage?.inputTokens, usage?.outputTokens)
+    }
     this.finish()
   }
 
@@ -133,7 +141,7 @@ export class ProxyExchange {
         counters.rejected++
         counters.errors[velox.code] = (counters.errors[velox.code] ?? 0) + 1
         this.ctx.logger?.warn({ err: describe(err), code: velox.code }, 'velox: upstream request failed')
-        writeError(this.res, velox)
+        writeError(this.res, velox, { headers: headerRecord(this.info.responseHeaders) })
       }
       this.finish()
     } catch {

@@ -61,6 +61,9 @@ export function handleRequest(
     model: undefined,
     stream: false,
     key: undefined,
+    maxTokens: undefined,
+    responseHeaders: undefined,
+    reservation: undefined,
   }
 
   if (ctx.closing) return reject(ctx, info, res, fail('VELOX_ERR_SHUTTING_DOWN'))
@@ -158,6 +161,7 @@ function checkFields(
   }
   info.model = fields.model
   info.stream = fields.stream === true
+  info.maxTokens = fields.maxTokens ?? fields.maxCompletionTokens ?? fields.maxOutputTokens
   if (!needsModel) return undefined
   if (!fields.isObject) {
     return fail('VELOX_ERR_INVALID_FIELD', 'The request body must be a JSON object')
@@ -183,6 +187,21 @@ function checkFields(
 }
 
 function forward(
+  ctx: GatewayContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  body: Buffer | null,
+  slab: Buffer | null,
+): void {
+  // The limit step (limit/limiter.ts): it calls proxy() once admitted, or reject().
+  if (ctx.limiter !== undefined)
+    return ctx.limiter.admit(ctx, info, req, res, path, body, slab, proxy, reject)
+  proxy(ctx, info, req, res, path, body, slab)
+}
+
+function proxy(
   ctx: GatewayContext,
   info: RequestInfo,
   req: IncomingMessage,
