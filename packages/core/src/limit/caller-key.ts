@@ -14,22 +14,25 @@ const CACHE_SIZE = 4_096
 /** A key from `limit.key` longer than this is hashed too, so Redis keys stay short. */
 const MAX_PLAIN_KEY = 128
 
-const hashed = new Map<string, string>()
+/** Per prefix: secret -> prefix + hash, one flat string per caller, reused across its requests. */
+const cache = { 'key:': new Map<string, string>(), 'hash:': new Map<string, string>() }
 
 /**
- * SHA-256 of `secret`, first 16 bytes as hex (128 bits: collision-free for any number of callers).
+ * `prefix` + the SHA-256 of `secret`, first 16 bytes as hex (128 bits: collision-free for any
+ * number of callers).
  *
  * @example
- * hashSecret('sk-abc') // '...32 hex digits...'
+ * hashedKey('key:', 'sk-abc') // 'key:' + 32 hex digits
  */
-export function hashSecret(secret: string): string {
-  let hash = hashed.get(secret)
-  if (hash === undefined) {
-    hash = createHash('sha256').update(secret).digest('hex').slice(0, 32)
+export function hashedKey(prefix: keyof typeof cache, secret: string): string {
+  const hashed = cache[prefix]
+  let key = hashed.get(secret)
+  if (key === undefined) {
+    key = prefix + createHash('sha256').update(secret).digest('hex').slice(0, 32)
     if (hashed.size >= CACHE_SIZE) hashed.clear()
-    hashed.set(secret, hash)
+    hashed.set(secret, key)
   }
-  return hash
+  return key
 }
 
 /** The client's API key: `Authorization: Bearer <key>`, else `x-api-key`. */
@@ -52,7 +55,7 @@ function apiKey(req: IncomingMessage): string | undefined {
  */
 export function defaultKey(req: IncomingMessage): string {
   const secret = apiKey(req)
-  if (secret !== undefined) return `key:${hashSecret(secret)}`
+  if (secret !== undefined) return hashedKey('key:', secret)
   return `ip:${req.socket?.remoteAddress ?? 'unknown'}`
 }
 
@@ -64,7 +67,7 @@ export function callerKey(
   if (custom !== undefined) {
     const key = custom(req)
     if (typeof key === 'string' && key !== '') {
-      return key.length > MAX_PLAIN_KEY ? `hash:${hashSecret(key)}` : key
+      return key.length > MAX_PLAIN_KEY ? hashedKey('hash:', key) : key
     }
   }
   return defaultKey(req)

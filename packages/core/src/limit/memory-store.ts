@@ -16,16 +16,34 @@ export class MemoryStore implements LimitStore {
   readonly #policies: readonly LimitPolicy[]
   /** Reused by every acquire (the caller reads it before the next one). */
   readonly #out: AcquireResult = emptyResult()
+  /**
+   * Fingerprints of recent keys ([lo, hi]): hashing a 36-character key costs about 100 ns, a Map
+   * lookup of the same string object about 30 (V8 caches a string's own hash). Bounded: cleared
+   * when it holds as many keys as the table.
+   */
+  readonly #fingerprints = new Map<string, [number, number]>()
+  readonly #maxFingerprints: number
 
   constructor(policies: readonly LimitPolicy[], buffer: SharedArrayBuffer) {
     this.#policies = policies
     this.table = BucketTable.attach(buffer, policies)
+    this.#maxFingerprints = this.table.slots
+  }
+
+  /** The key's [lo, hi] fingerprint. */
+  #fingerprint(key: string): [number, number] {
+    let f = this.#fingerprints.get(key)
+    if (f === undefined) {
+      f = [hashKey(key), hashHi]
+      if (this.#fingerprints.size >= this.#maxFingerprints) this.#fingerprints.clear()
+      this.#fingerprints.set(key, f)
+    }
+    return f
   }
 
   acquire(policy: number, key: string, requests: number, wanted: number): AcquireResult {
     const p = this.#policies[policy]!
-    const lo = hashKey(key)
-    const hi = hashHi
+    const [lo, hi] = this.#fingerprint(key)
     const now = nowMicros()
     const table = this.table
     const a = table.int32
@@ -64,8 +82,7 @@ export class MemoryStore implements LimitStore {
   /** What `acquire` would answer, taking nothing (refill still credits elapsed time). */
   peek(policy: number, key: string, requests: number, wanted: number): AcquireResult {
     const p = this.#policies[policy]!
-    const lo = hashKey(key)
-    const hi = hashHi
+    const [lo, hi] = this.#fingerprint(key)
     const now = nowMicros()
     const table = this.table
     const a = table.int32
@@ -96,8 +113,7 @@ export class MemoryStore implements LimitStore {
 
   adjust(policy: number, key: string, requests: number, wanted: number): void {
     const p = this.#policies[policy]!
-    const lo = hashKey(key)
-    const hi = hashHi
+    const [lo, hi] = this.#fingerprint(key)
     const now = nowMicros()
     const table = this.table
     for (;;) {
