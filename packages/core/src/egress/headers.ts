@@ -88,10 +88,21 @@ export function upstreamRequestHeaders(
   return out
 }
 
-/** The flat header list for the client, from undici's raw `[name, value, ...]` Buffers. */
-export function clientResponseHeaders(raw: Buffer[]): { headers: string[]; eventStream: boolean } {
+export interface ClientResponseHeaders {
+  /** The flat `[name, value, ...]` list for the client. */
+  headers: string[]
+  eventStream: boolean
+  /** The upstream's Retry-After and retry-after-ms values, for the retry policy. */
+  retryAfter: string | undefined
+  retryAfterMs: string | undefined
+}
+
+/** The headers for the client, from undici's raw `[name, value, ...]` Buffers. */
+export function clientResponseHeaders(raw: Buffer[]): ClientResponseHeaders {
   const headers: string[] = []
   let eventStream = false
+  let retryAfter: string | undefined
+  let retryAfterMs: string | undefined
   let alsoDrop: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase()
@@ -102,7 +113,9 @@ export function clientResponseHeaders(raw: Buffer[]): { headers: string[]; event
     if (NOT_FORWARDED_DOWN.has(name) || alsoDrop?.has(name)) continue
     const value = raw[i + 1]!.toString('latin1')
     if (name === 'content-type' && value.startsWith('text/event-stream')) eventStream = true
+    else if (name === 'retry-after') retryAfter = value
+    else if (name === 'retry-after-ms') retryAfterMs = value
     headers.push(name, value)
   }
-  return { headers, eventStream }
+  return { headers, eventStream, retryAfter, retryAfterMs }
 }
