@@ -9,7 +9,7 @@ import type { Gateway } from '@velox/core'
 
 export interface HarnessOptions {
   gateway: Gateway
-  /** Mount the framework's JSON body parser before Velox (the slower, re-serializing path). */
+  /** Mount the framework's JSON body parser before Velox (what Velox then forwards: AdapterTraits). */
   bodyParserFirst: boolean
 }
 
