@@ -14,6 +14,7 @@ export default defineConfig({
         text: 'Guide',
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
+          { text: 'Express, Koa and Fastify', link: '/guide/frameworks' },
           { text: 'Architecture', link: '/guide/architecture' },
         ],
       },

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type Outgoing, ProxyExchange } from '../egress/proxy-exchange.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
-import { CLIENT_GONE, readBody } from '../ingress/read-body.js'
+import { CLIENT_GONE, readBody, tooLarge } from '../ingress/read-body.js'
 import { type ExtractedFields, extractFields, JsonSyntaxError } from '../json/extract-fields.js'
 import { answerModels } from '../route/models-endpoint.js'
 import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
@@ -103,6 +103,11 @@ export function handleRequest(
 
   if (body !== undefined) {
     const bytes = Buffer.isBuffer(body) ? body : reserialize(ctx, body.parsed)
+    // The parser's own limit may be higher than the gateway's: the bound holds whoever read the body.
+    if (bytes.length > ctx.options.maxBodyBytes) {
+      const error = fail('VELOX_ERR_BODY_TOO_LARGE', tooLarge(ctx.options.maxBodyBytes))
+      return reject(ctx, info, res, error, { closeConnection: true })
+    }
     return onBody(ctx, info, req, res, pathAndQuery, needsModel, true, bytes, null)
   }
   readBody(
