@@ -71,6 +71,7 @@ export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   extra: readonly string[],
   extraNames: ReadonlySet<string>,
+  bodyDecoded = false,
 ): string[] {
   const out: string[] = []
   const alsoDrop = connectionTokens(incoming.connection)
@@ -78,6 +79,7 @@ export function upstreamRequestHeaders(
     if (NOT_FORWARDED_UP.has(name) || name.charCodeAt(0) === 0x3a /* ':' pseudo-header (HTTP/2) */) continue
     if (alsoDrop?.has(name)) continue
     if (extraNames.has(name)) continue
+    if (bodyDecoded && name === 'content-encoding') continue
     const value = incoming[name]
     if (value === undefined) continue
     if (typeof value === 'string') out.push(name, value)

@@ -36,6 +36,8 @@ export interface Outgoing {
   /** The model token's byte range in `body`, for aliases ([-1, -1] when there is none). */
   readonly modelStart: number
   readonly modelEnd: number
+  /** A framework's parser already decoded the body: the client's Content-Encoding no longer applies. */
+  readonly decoded: boolean
 }
 
 const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the connection')
@@ -129,7 +131,12 @@ export class ProxyExchange implements AttemptOwner {
     if (candidate.model !== undefined && body !== null && modelStart >= 0) {
       body = spliceModel(body, modelStart, this.outgoing.modelEnd, candidate.model)
     }
-    const headers = upstreamRequestHeaders(this.req.headers, upstream.injectedHeaders, upstream.injectedNames)
+    const headers = upstreamRequestHeaders(
+      this.req.headers,
+      upstream.injectedHeaders,
+      upstream.injectedNames,
+      this.outgoing.decoded,
+    )
     const attempt = new UpstreamAttempt(this, upstream)
     this.attempt = attempt
     if (this.totalAttempts > 1) {

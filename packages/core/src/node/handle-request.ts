@@ -84,7 +84,14 @@ export function handleRequest(
     if (method === 'GET' && rest === '/models' && ctx.options.modelsEndpoint !== 'proxy') {
       return answerModels(ctx, info, res)
     }
-    return forward(ctx, info, req, res, { pathAndQuery, body: null, modelStart: -1, modelEnd: -1 }, null)
+    return forward(
+      ctx,
+      info,
+      req,
+      res,
+      { pathAndQuery, body: null, modelStart: -1, modelEnd: -1, decoded: false },
+      null,
+    )
   }
 
   const needsModel = MODEL_REQUIRED.has(rest)
@@ -108,7 +115,7 @@ export function handleRequest(
       const error = fail('VELOX_ERR_BODY_TOO_LARGE', tooLarge(ctx.options.maxBodyBytes))
       return reject(ctx, info, res, error, { closeConnection: true })
     }
-    return onBody(ctx, info, req, res, pathAndQuery, needsModel, true, bytes, null)
+    return onBody(ctx, info, req, res, pathAndQuery, needsModel, true, bytes, null, true)
   }
   readBody(
     req,
@@ -122,7 +129,7 @@ export function handleRequest(
         return
       }
       if (err !== null) return reject(ctx, info, res, err, { closeConnection: true })
-      onBody(ctx, info, req, res, pathAndQuery, needsModel, json, bytes, slab)
+      onBody(ctx, info, req, res, pathAndQuery, needsModel, json, bytes, slab, false)
     },
   )
 }
@@ -147,6 +154,7 @@ function onBody(
   json: boolean,
   body: Buffer,
   slab: Buffer | null,
+  decoded: boolean,
 ): void {
   let modelStart = -1
   let modelEnd = -1
@@ -159,7 +167,7 @@ function onBody(
     modelStart = checked.modelStart
     modelEnd = checked.modelEnd
   }
-  forward(ctx, info, req, res, { pathAndQuery, body, modelStart, modelEnd }, slab)
+  forward(ctx, info, req, res, { pathAndQuery, body, modelStart, modelEnd, decoded }, slab)
 }
 
 /** Scans the body and checks the fields the gateway relies on; fills `info`. */
