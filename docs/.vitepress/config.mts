@@ -15,6 +15,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Express, Koa and Fastify', link: '/guide/frameworks' },
+          { text: 'Upstreams, routing, retries', link: '/guide/routing' },
           { text: 'Architecture', link: '/guide/architecture' },
         ],
       },
