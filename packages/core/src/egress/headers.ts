@@ -6,8 +6,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 
-const NOT_FORWARDED_UP = new Set([
-  // hop-by-hop
+/** Hop-by-hop headers (RFC 9110 7.6.1): they describe one connection, never the next one. */
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -15,6 +15,10 @@ const NOT_FORWARDED_UP = new Set([
   'te',
   'trailer',
   'upgrade',
+]
+
+const NOT_FORWARDED_UP = new Set([
+  ...HOP_BY_HOP,
   'http2-settings',
   'expect',
   // recomputed for the upstream
@@ -38,13 +42,7 @@ const NOT_FORWARDED_UP = new Set([
 ])
 
 const NOT_FORWARDED_DOWN = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
+  ...HOP_BY_HOP,
   'proxy-authenticate',
   'alt-svc',
   'set-cookie',
