@@ -67,6 +67,11 @@ export class Upstream {
       connections: config.connections,
       allowH2: config.http2,
       pipelining: 1,
+      // LLM traffic is sparse and bursty: undici's 4 s default would close connections between
+      // calls and pay a TLS handshake again. A server that says less (Keep-Alive: timeout=N) wins;
+      // the race with a server closing first is a reset before headers, which the exchange retries.
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
       headersTimeout: timeouts.headersMs,
       bodyTimeout: timeouts.bodyIdleMs,
       connect: {
