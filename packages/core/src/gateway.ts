@@ -10,13 +10,15 @@ import { Limiter, type LimitStats } from './limit/limiter.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
+import { Router } from './route/router.js'
 import type { ExchangeRecord } from './telemetry/exchange-record.js'
 
 export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
   errors: RequestCounters['errors']
   buffers: BufferPoolStats
-  upstream: UpstreamStats
+  /** One entry per upstream, the default first. */
+  upstreams: UpstreamStats[]
   /** The rate limiter; undefined when `limit` is off. */
   limit: LimitStats | undefined
 }
@@ -32,7 +34,8 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly [GATEWAY] = true
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
-  readonly upstream: Upstream
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
   readonly counters = newCounters()
   readonly limiter: Limiter | undefined
   readonly logger: ResolvedOptions['logger']
@@ -46,7 +49,13 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     this.logger = this.options.logger
     this.#prefix = this.options.prefix
     this.bufferPool = new BufferPool(this.options.maxBodyBytes)
-    this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+    this.upstreams = this.options.upstreams.map((u) => new Upstream(u, this.options.timeouts))
+    this.router = new Router(
+      this.options.routes,
+      new Map(this.upstreams.map((u) => [u.config.name, u])),
+      this.upstreams[0]!,
+    )
+    this.#warming = this.#warmUpstreams(this.upstreams.filter((u) => u.config.warmup))
     this.limiter = this.options.limit && new Limiter(this.options.limit, this.logger)
   }
 
@@ -78,9 +87,29 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     handleRequest(this, req, res, body)
   }
 
-  /** Opens upstream connections ahead of traffic (GET of the warm-up path on each). */
+  readonly #warming: Promise<void>
+
+  /**
+   * Resolves once the start-up warm-up (upstreams with `warmup`, by default the https ones) is
+   * done. A failed warm-up is logged, never thrown: the first requests then connect as usual.
+   */
+  ready(): Promise<void> {
+    return this.#warming
+  }
+
+  /** Opens connections to every upstream now (GET of each warm-up path), whatever their `warmup` option. */
   warmup(): Promise<void> {
-    return this.upstream.warmup()
+    return this.#warmUpstreams(this.upstreams)
+  }
+
+  async #warmUpstreams(upstreams: readonly Upstream[]): Promise<void> {
+    await Promise.all(
+      upstreams.map((u) =>
+        u.warmup().catch((err: Error) => {
+          this.logger?.warn({ upstream: u.config.name, err: err.message }, 'velox: warm-up failed')
+        }),
+      ),
+    )
   }
 
   /** A plain snapshot; cheap enough to poll. */
@@ -90,7 +119,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       requests,
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
-      upstream: this.upstream.stats(),
+      upstreams: this.upstreams.map((u) => u.stats()),
       limit: this.limiter?.stats(),
     }
   }
@@ -106,7 +135,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await Promise.all([this.upstream.close(), this.limiter?.close()])
+    await Promise.all([...this.upstreams.map((u) => u.close()), this.limiter?.close()])
   }
 }
 

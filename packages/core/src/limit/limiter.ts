@@ -9,10 +9,12 @@
  * waiter, no promise, no closure.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Outgoing } from '../egress/proxy-exchange.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import type { GatewayContext } from '../node/context.js'
 import type { Logger } from '../options.js'
 import { type AdmissionHandler, AdmissionQueue, PENDING } from '../queue/admission.js'
+import type { Candidate } from '../route/router.js'
 import type { RequestInfo } from '../telemetry/exchange-record.js'
 import { BucketTable } from './bucket-table.js'
 import { callerKey } from './caller-key.js'
@@ -98,12 +100,13 @@ export class Limiter implements AdmissionHandler<Waiter> {
     info: RequestInfo,
     req: IncomingMessage,
     res: ServerResponse,
-    path: string,
-    body: Buffer | null,
+    outgoing: Outgoing,
+    candidates: readonly Candidate[],
     slab: Buffer | null,
     proceed: Proceed,
     reject: Reject,
   ): void {
+    const body = outgoing.body
     const config = this.config
     const key = callerKey(req, config.key)
     info.key = key
@@ -126,15 +129,15 @@ export class Limiter implements AdmissionHandler<Waiter> {
       const r = this.store.acquire(policy, key, 1, tokens) as AcquireResult
       if (r.granted) {
         this.#grant(info, p, policy, key, tokens, r)
-        return proceed(ctx, info, req, res, path, body, slab)
+        return proceed(ctx, info, req, res, outgoing, candidates, slab)
       }
       const w = this.#waiter(
         ctx,
         info,
         req,
         res,
-        path,
-        body,
+        outgoing,
+        candidates,
         slab,
         proceed,
         reject,
@@ -151,8 +154,8 @@ export class Limiter implements AdmissionHandler<Waiter> {
       info,
       req,
       res,
-      path,
-      body,
+      outgoing,
+      candidates,
       slab,
       proceed,
       reject,
@@ -301,8 +304,8 @@ export class Limiter implements AdmissionHandler<Waiter> {
     info: RequestInfo,
     req: IncomingMessage,
     res: ServerResponse,
-    path: string,
-    body: Buffer | null,
+    outgoing: Outgoing,
+    candidates: readonly Candidate[],
     slab: Buffer | null,
     proceed: Proceed,
     reject: Reject,
@@ -316,8 +319,8 @@ export class Limiter implements AdmissionHandler<Waiter> {
       info,
       req,
       res,
-      path,
-      body,
+      outgoing,
+      candidates,
       slab,
       proceed,
       reject,
@@ -439,7 +442,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
 
   #send(w: Waiter): void {
     w.finish()
-    w.proceed(w.ctx, w.info, w.req, w.res, w.path, w.body, w.slab)
+    w.proceed(w.ctx, w.info, w.req, w.res, w.outgoing, w.candidates, w.slab)
   }
 
   #limitedCode(w: Waiter): VeloxErrorCode {

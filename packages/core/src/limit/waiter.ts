@@ -4,9 +4,11 @@
  * request that waits, or any request with an asynchronous store).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Outgoing } from '../egress/proxy-exchange.js'
 import type { VeloxError } from '../errors.js'
 import type { GatewayContext } from '../node/context.js'
 import type { Waiting } from '../queue/admission.js'
+import type { Candidate } from '../route/router.js'
 import type { RequestInfo } from '../telemetry/exchange-record.js'
 
 /** Sends an admitted request upstream (node/handle-request.ts). */
@@ -15,8 +17,8 @@ export type Proceed = (
   info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  path: string,
-  body: Buffer | null,
+  outgoing: Outgoing,
+  candidates: readonly Candidate[],
   slab: Buffer | null,
 ) => void
 
@@ -37,8 +39,8 @@ export class Waiter implements Waiting {
   readonly info: RequestInfo
   readonly req: IncomingMessage
   readonly res: ServerResponse
-  readonly path: string
-  readonly body: Buffer | null
+  readonly outgoing: Outgoing
+  readonly candidates: readonly Candidate[]
   slab: Buffer | null
   readonly proceed: Proceed
   readonly reject: Reject
@@ -62,8 +64,8 @@ export class Waiter implements Waiting {
     info: RequestInfo,
     req: IncomingMessage,
     res: ServerResponse,
-    path: string,
-    body: Buffer | null,
+    outgoing: Outgoing,
+    candidates: readonly Candidate[],
     slab: Buffer | null,
     proceed: Proceed,
     reject: Reject,
@@ -77,8 +79,8 @@ export class Waiter implements Waiting {
     this.info = info
     this.req = req
     this.res = res
-    this.path = path
-    this.body = body
+    this.outgoing = outgoing
+    this.candidates = candidates
     this.slab = slab
     this.proceed = proceed
     this.reject = reject

@@ -8,6 +8,7 @@ import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
 import type { Limiter } from '../limit/limiter.js'
 import type { Logger, ResolvedOptions } from '../options.js'
+import type { Router } from '../route/router.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
 
 export interface RequestCounters {
@@ -32,7 +33,9 @@ export interface RequestCounters {
 export interface GatewayContext {
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
-  readonly upstream: Upstream
+  /** Every upstream, the default first. */
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
   readonly counters: RequestCounters
   /** The rate limiter; undefined when `limit` is off. */
   readonly limiter: Limiter | undefined
