@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { VeloxOptionsError } from '../errors.js'
+import { boolean, fail, globToRegExp, integer } from '../validate.js'
 import { type BucketSpec, bucketSpec, MAX_TOKENS } from './token-bucket.js'
 
 /** Limits for the requests matching `model` and/or `path`; unset limits are the base ones. */
@@ -125,18 +126,11 @@ export interface ResolvedLimit {
   readonly store: ResolvedStore
 }
 
-function fail(field: string, expected: string, value: unknown): never {
-  const shown = typeof value === 'function' ? '[function]' : (JSON.stringify(value) ?? String(value))
-  throw new VeloxOptionsError(`${field} must be ${expected} (got ${shown})`)
-}
-
-function integer(field: string, value: unknown, min: number, fallback: number, max = MAX_TOKENS): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(field, min === 0 ? 'a non-negative integer' : `an integer >= ${min}`, value)
-  }
-  if (value > max) fail(field, `an integer <= ${max}`, value)
-  return value
+/** An integer >= min and <= max (the ceiling keeps buckets, slots and timers in range). */
+function bounded(field: string, value: unknown, min: number, fallback: number, max = MAX_TOKENS): number {
+  const n = integer(field, value, min, fallback)
+  if (n > max) fail(field, `an integer <= ${max}`, n)
+  return n
 }
 
 function optionalFunction<T>(field: string, value: unknown): T | undefined {
@@ -144,13 +138,12 @@ function optionalFunction<T>(field: string, value: unknown): T | undefined {
   return value as T | undefined
 }
 
-/** Turns `gpt-4o*` into an anchored RegExp; `*` matches any run of characters. */
 function glob(field: string, value: unknown): RegExp | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string' || value === '')
+  if (typeof value !== 'string' || value === '') {
     fail(field, 'a non-empty string (a name or a glob with *)', value)
-  const escaped = value.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')
-  return new RegExp(`^${escaped}$`)
+  }
+  return globToRegExp(value)
 }
 
 function policy(
@@ -159,16 +152,16 @@ function policy(
   base: { rpm: number; burst: number; tpm: number | undefined; tokenBurst: number | undefined },
   match: { model: RegExp | undefined; path: RegExp | undefined },
 ): LimitPolicy {
-  const rpm = integer(`${field}rpm`, input.rpm, 1, base.rpm)
-  const burst = integer(`${field}burst`, input.burst, 1, base.burst)
-  const tpm = input.tpm === undefined ? base.tpm : integer(`${field}tpm`, input.tpm, 1, 0)
+  const rpm = bounded(`${field}rpm`, input.rpm, 1, base.rpm)
+  const burst = bounded(`${field}burst`, input.burst, 1, base.burst)
+  const tpm = input.tpm === undefined ? base.tpm : bounded(`${field}tpm`, input.tpm, 1, 0)
   if (input.tokenBurst !== undefined && tpm === undefined) {
     fail(`${field}tokenBurst`, 'set together with a tpm', input.tokenBurst)
   }
   const tokenBurst =
     tpm === undefined
       ? undefined
-      : integer(
+      : bounded(
           `${field}tokenBurst`,
           input.tokenBurst,
           1,
@@ -211,7 +204,7 @@ function resolveStore(value: unknown, defaults: LimitDefaults['store']): Resolve
     kind: 'redis',
     redis: redis as string | Record<string, unknown>,
     prefix,
-    timeoutMs: integer('limit.store.timeoutMs', store.timeoutMs, 1, defaults.timeoutMs, 60_000),
+    timeoutMs: bounded('limit.store.timeoutMs', store.timeoutMs, 1, defaults.timeoutMs, 60_000),
   })
 }
 
@@ -254,8 +247,6 @@ export function resolveLimit(input: unknown, defaults: LimitDefaults): ResolvedL
       policies.push(policy(field, override, base, match))
     })
   }
-  if (o.failClosed !== undefined && typeof o.failClosed !== 'boolean')
-    fail('limit.failClosed', 'a boolean', o.failClosed)
   return Object.freeze({
     rpm: base.rpm,
     burst: base.burst,
@@ -267,10 +258,10 @@ export function resolveLimit(input: unknown, defaults: LimitDefaults): ResolvedL
       'limit.estimateTokens',
       o.estimateTokens,
     ),
-    maxWaitMs: integer('limit.maxWaitMs', o.maxWaitMs, 0, defaults.maxWaitMs, 3_600_000),
-    queueDepth: integer('limit.queueDepth', o.queueDepth, 1, defaults.queueDepth, 2 ** 20),
-    maxKeys: integer('limit.maxKeys', o.maxKeys, 1, defaults.maxKeys, 2 ** 24),
-    failClosed: o.failClosed ?? defaults.failClosed,
+    maxWaitMs: bounded('limit.maxWaitMs', o.maxWaitMs, 0, defaults.maxWaitMs, 3_600_000),
+    queueDepth: bounded('limit.queueDepth', o.queueDepth, 1, defaults.queueDepth, 2 ** 20),
+    maxKeys: bounded('limit.maxKeys', o.maxKeys, 1, defaults.maxKeys, 2 ** 24),
+    failClosed: boolean('limit.failClosed', o.failClosed, defaults.failClosed),
     store: resolveStore(o.store, defaults.store),
   })
 }
