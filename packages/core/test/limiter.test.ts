@@ -204,7 +204,7 @@ describe('waiting for a refill', () => {
   })
 
   it('answers 503 VELOX_ERR_QUEUE_FULL when queueDepth requests already wait', async () => {
-    const { gateway, url } = await f.app({ rpm: 600, burst: 1, maxWaitMs: 5_000, queueDepth: 1 })
+    const { gateway, url } = await f.app({ rpm: 60, burst: 1, maxWaitMs: 5_000, queueDepth: 1 }) // 1 s refill
     expect((await chat(url, 'sk-f')).status).toBe(200)
     const waiting = chat(url, 'sk-f')
     await vi.waitFor(() => expect(gateway.stats().limit!.queueDepth).toBe(1))
@@ -217,6 +217,13 @@ describe('waiting for a refill', () => {
       code: 'VELOX_ERR_QUEUE_FULL',
     })
     expect(full.headers['retry-after']).toBe('1')
+    expect(full.headers['retry-after-ms']).toBe('1000')
+    // It never asked its bucket (it would have queued behind the waiter): the limiter looked.
+    expect(limits(full)).toMatchObject({
+      'x-ratelimit-limit-requests': '1',
+      'x-ratelimit-remaining-requests': '0',
+    })
+    expect(limits(full)['x-ratelimit-reset-requests']).toMatch(/^\d+ms$|^1s$/)
     expect((await waiting).status).toBe(200)
     expect(gateway.stats().limit!.rejected.queueFull).toBe(1)
   })

@@ -237,9 +237,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
   expired(w: Waiter): void {
     this.#leave(w)
     this.#counts.waitTimeout++
-    if (this.store instanceof MemoryStore && w.headers === undefined) {
-      this.#refused(w, this.store.peek(w.policy, w.key, 1, w.tokens))
-    }
+    this.#lookIfUnknown(w)
     this.#answer(w, this.#limitedCode(w), w.retryAfterUs, true)
   }
 
@@ -290,6 +288,16 @@ export class Limiter implements AdmissionHandler<Waiter> {
     this.#counts.admitted++
     info.responseHeaders = rateLimitHeaders(p, r)
     if (p.tokens !== undefined && tokens > 0) info.reservation = new Reservation(this, policy, key, tokens)
+  }
+
+  /**
+   * A waiter queued behind its bucket's waiters never asked the store: look (in-process; taking
+   * nothing) so its 429 or 503 carries the bucket's x-ratelimit-* too.
+   */
+  #lookIfUnknown(w: Waiter): void {
+    if (w.headers === undefined && this.store instanceof MemoryStore) {
+      this.#refused(w, this.store.peek(w.policy, w.key, 1, w.tokens))
+    }
   }
 
   /** Keeps what a refused acquire said, for the 429 (the in-process result object is reused). */
@@ -344,7 +352,8 @@ export class Limiter implements AdmissionHandler<Waiter> {
   #enqueue(w: Waiter, retryMs: number): void {
     if (!this.queue.push(w, retryMs)) {
       this.#counts.queueFull++
-      return this.#answer(w, 'VELOX_ERR_QUEUE_FULL', w.retryAfterUs || 1_000_000, true)
+      this.#lookIfUnknown(w)
+      return this.#answer(w, 'VELOX_ERR_QUEUE_FULL', Math.max(w.retryAfterUs, 1_000_000), true)
     }
     this.#counts.queued++
     this.#waiting.set(w.bucket, (this.#waiting.get(w.bucket) ?? 0) + 1)
