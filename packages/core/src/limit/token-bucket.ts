@@ -162,12 +162,7 @@ function pendingCredit(a: Int32Array, base: number, spec: BucketSpec, nowUs: num
   return elapsed < spec.stepUs ? 0 : Math.floor(elapsed / spec.stepUs) * spec.stepTokens
 }
 
-/** True when the bucket would be full if refilled now: forgetting it then changes nothing. Reads only. */
-export function isFull(a: Int32Array, base: number, spec: BucketSpec, nowUs: number): boolean {
-  return Atomics.load(a, base + B_TOKENS) + pendingCredit(a, base, spec, nowUs) >= spec.capacity
-}
-
-/** How far from full the bucket would be if refilled now (0 when full). Reads only. */
+/** How far from full the bucket would be if refilled now (0: full, and forgetting it changes nothing). Reads only. */
 export function deficit(a: Int32Array, base: number, spec: BucketSpec, nowUs: number): number {
   return Math.max(0, spec.capacity - Atomics.load(a, base + B_TOKENS) - pendingCredit(a, base, spec, nowUs))
 }
