@@ -10,6 +10,7 @@ import { benchBufferPool } from './ingress/buffer-pool.js'
 import { benchExtractFields } from './json/extract-fields.js'
 import { sizeLabel } from './lib/bodies.js'
 import type { GroupResult } from './lib/suite.js'
+import { benchLimit } from './limit/index.js'
 import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
@@ -21,6 +22,7 @@ const pool = benchBufferPool()
 const scan = benchExtractFields()
 const queue = await benchRingQueue()
 const ingress = benchIngressTask()
+const limit = await benchLimit()
 const proxies = await benchProxyLoad()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
@@ -118,6 +120,11 @@ microTables(
   'Queues (bench/queue/ring-queue.ts)',
   'The SAB RingQueue within one thread and across threads. The seed: "crossbeam vs std::sync::mpsc".',
   queue,
+)
+microTables(
+  'Rate limiter (bench/limit/)',
+  "The limiter's acquire against plain JavaScript, and the Redis store's latency when a local Redis answers. The seed: the fetch_sub token bucket.",
+  limit,
 )
 microTables(
   'End-to-end ingress task (bench/node/ingress-task.ts)',

@@ -7,10 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Upstream, type UpstreamStats } from './egress/upstream.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
+import { Limiter, type LimitStats } from './limit/limiter.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
+import { Router } from './route/router.js'
 import type { ExchangeRecord } from './telemetry/exchange-record.js'
 
 export interface GatewayStats {
@@ -19,7 +21,10 @@ export interface GatewayStats {
   buffers: BufferPoolStats
   /** Null when `offload` is off. */
   offload: OffloadStats | null
-  upstream: UpstreamStats
+  /** One entry per upstream, the default first. */
+  upstreams: UpstreamStats[]
+  /** The rate limiter; undefined when `limit` is off. */
+  limit: LimitStats | undefined
 }
 
 const GATEWAY = Symbol.for('velox.gateway')
@@ -35,8 +40,10 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly bufferPool: BufferPool
   readonly fieldParser: FieldParser
   readonly offload: OffloadScanner | null
-  readonly upstream: Upstream
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
   readonly counters = newCounters()
+  readonly limiter: Limiter | undefined
   readonly logger: ResolvedOptions['logger']
   closing = false
   readonly #warned = new Set<string>()
@@ -48,7 +55,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     this.logger = this.options.logger
     this.#prefix = this.options.prefix
     const offload = this.options.offload
-    this.fieldParser = createFieldParser(this.options.parser) // before the upstream: may throw
+    this.fieldParser = createFieldParser(this.options.parser) // before the upstreams: may throw
     // Slabs from the offload threshold up are shared memory, so the worker reads bodies in place.
     this.bufferPool = new BufferPool(this.options.maxBodyBytes, { sharedFromBytes: offload?.thresholdBytes })
     this.offload = offload
@@ -56,7 +63,14 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
           this.warnOnce(code, message),
         )
       : null
-    this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+    this.upstreams = this.options.upstreams.map((u) => new Upstream(u, this.options.timeouts))
+    this.router = new Router(
+      this.options.routes,
+      new Map(this.upstreams.map((u) => [u.config.name, u])),
+      this.upstreams[0]!,
+    )
+    this.#warming = this.#warmUpstreams(this.upstreams.filter((u) => u.config.warmup))
+    this.limiter = this.options.limit && new Limiter(this.options.limit, this.logger)
   }
 
   get recordsWanted(): boolean {
@@ -87,9 +101,29 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     handleRequest(this, req, res, body)
   }
 
-  /** Opens upstream connections ahead of traffic (GET of the warm-up path on each). */
+  readonly #warming: Promise<void>
+
+  /**
+   * Resolves once the start-up warm-up (upstreams with `warmup`, by default the https ones) is
+   * done. A failed warm-up is logged, never thrown: the first requests then connect as usual.
+   */
+  ready(): Promise<void> {
+    return this.#warming
+  }
+
+  /** Opens connections to every upstream now (GET of each warm-up path), whatever their `warmup` option. */
   warmup(): Promise<void> {
-    return this.upstream.warmup()
+    return this.#warmUpstreams(this.upstreams)
+  }
+
+  async #warmUpstreams(upstreams: readonly Upstream[]): Promise<void> {
+    await Promise.all(
+      upstreams.map((u) =>
+        u.warmup().catch((err: Error) => {
+          this.logger?.warn({ upstream: u.config.name, err: err.message }, 'velox: warm-up failed')
+        }),
+      ),
+    )
   }
 
   /** A plain snapshot; cheap enough to poll. */
@@ -100,7 +134,8 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
       offload: this.offload?.stats() ?? null,
-      upstream: this.upstream.stats(),
+      upstreams: this.upstreams.map((u) => u.stats()),
+      limit: this.limiter?.stats(),
     }
   }
 
@@ -115,7 +150,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await Promise.all([this.upstream.close(), this.offload?.close()])
+    await Promise.all([...this.upstreams.map((u) => u.close()), this.limiter?.close(), this.offload?.close()])
   }
 }
 

@@ -20,17 +20,24 @@ export { BufferPool } from './ingress/buffer-pool.js'
 export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
 export { createFieldParser, type FieldParser, type ParserName } from './json/field-parser.js'
 export { spliceModel } from './json/splice-model.js'
+export { createLimitBuffer } from './limit/limit-buffer.js'
+export type { LimitStats } from './limit/limiter.js'
+export { type BucketSpec, bucketSpec, TokenBucket } from './limit/token-bucket.js'
 export type { PreParsedBody } from './node/handle-request.js'
 export type { OffloadScanner, OffloadStats } from './offload/offload-scanner.js'
 export {
   DEFAULTS,
   fromEnv,
   type LimitOptions,
+  type LimitOverride,
   type Logger,
   type OffloadOptions,
+  type RedisStoreOptions,
   type ResolvedOptions,
   resolveOptions,
+  type SharedStoreOptions,
   type TimeoutOptions,
+  type TokenEstimateInput,
   type UpstreamOptions,
   type VeloxOptions,
 } from './options.js'

@@ -2,35 +2,38 @@
  * Options: one defaults literal, `resolveOptions()` that checks every field with a message naming
  * it and returns a frozen config, and `fromEnv()` that reads the seed's environment variables.
  */
-import { availableParallelism } from 'node:os'
+
+import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
+import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
 import { VeloxOptionsError } from './errors.js'
+import { type LimitOptions, type ResolvedLimit, resolveLimit } from './limit/limit-options.js'
+import { type OffloadOptions, type ResolvedOffload, resolveOffload } from './offload/offload-options.js'
+import {
+  type ModelsEndpoint,
+  type ResolvedRoute,
+  type RouteOptions,
+  resolveRoutes,
+} from './route/route-options.js'
+import { fail, globToRegExp, integer, path } from './validate.js'
+
+export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
+export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
+export type {
+  LimitOptions,
+  LimitOverride,
+  RedisStoreOptions,
+  ResolvedLimit,
+  SharedStoreOptions,
+  TokenEstimateInput,
+} from './limit/limit-options.js'
+export type { OffloadOptions } from './offload/offload-options.js'
+export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
   info(obj: unknown, msg?: string): void
   warn(obj: unknown, msg?: string): void
   error(obj: unknown, msg?: string): void
-}
-
-export interface UpstreamOptions {
-  /** Scheme, host and port of the provider, e.g. `https://api.openai.com`. */
-  origin?: string
-  /** Sent as `Authorization: Bearer <apiKey>`; the client's own credentials are never forwarded. */
-  apiKey?: string
-  /** Path on the upstream that the part after `prefix` is appended to. */
-  basePath?: string
-  /** Connections in the pool (the seed's VELOX_EGRESS_POOL_CONNECTIONS). */
-  connections?: number
-  /** Negotiate HTTP/2 over TLS (ALPN). Default: true for https origins. */
-  http2?: boolean
-  /** Extra headers sent upstream on every request (e.g. OpenAI-Organization). */
-  headers?: Record<string, string>
-  /** TLS settings for https origins (a private CA in tests, for example). */
-  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string }
-  /** Where a request to the bare prefix goes (the seed's VELOX_UPSTREAM_REQUEST_PATH). */
-  requestPath?: string
-  /** Path fetched with GET to open connections before traffic (the seed's VELOX_UPSTREAM_WARMUP_PATH). */
-  warmupPath?: string
 }
 
 export interface TimeoutOptions {
@@ -42,23 +45,28 @@ export interface TimeoutOptions {
   bodyIdleMs?: number
   /** Time the client has to send its whole request body (408 after). */
   clientBodyMs?: number
-}
-
-export interface LimitOptions {
-  /** Requests per minute per key (the seed's VELOX_RATE_LIMIT_RPM). */
-  rpm?: number
-  /** Bucket capacity (the seed's VELOX_RATE_LIMIT_BURST). */
-  burst?: number
+  /** Everything upstream for one request, retries and fallbacks included (0: no limit). */
+  totalMs?: number
 }
 
 export interface VeloxOptions {
+  /** One upstream (shorthand for `upstreams: [upstream]`). */
   upstream?: UpstreamOptions
+  /** Several upstreams by name; the first is the default for requests without a model. */
+  upstreams?: UpstreamOptions[]
+  /** Model globs to ordered candidate upstreams. Without routes, every model goes to the default upstream. */
+  routes?: RouteOptions[]
+  /** How GET /v1/models is answered (default: 'routes' when routes are set, else 'proxy'). */
+  modelsEndpoint?: ModelsEndpoint
+  /** Retries and fallbacks, before the first response byte reaches the client. */
+  retry?: RetryOptions
   /** The path prefix Velox answers; every other path is left to the host app. */
   prefix?: string
   /** Largest request body accepted (413 above). */
   maxBodyBytes?: number
   timeouts?: TimeoutOptions
-  limit?: LimitOptions
+  /** Rate limits per caller (docs/reference/options.md). Off unless given: `true` or an object turns it on. */
+  limit?: LimitOptions | boolean
   /** Model names or globs (`gpt-4o*`) the gateway accepts; others get 404. Default: every model. */
   models?: string[]
   /**
@@ -74,155 +82,47 @@ export interface VeloxOptions {
   logger?: Logger
 }
 
-export interface OffloadOptions {
-  /** Bodies this large or larger are scanned on the worker (at least 4096). */
-  thresholdBytes?: number
-}
-
 export const DEFAULTS = {
   prefix: '/v1',
   maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
-  parser: 'scanner', // bench/json/extract-fields.ts: 10x+ JSON.parse at 64 KB; simdjson is slower than both
+  parser: 'scanner', // bench/json/extract-fields.ts: faster than JSON.parse at every size; simdjson slower than both
   // Bodies from 1 MiB are scanned on a worker thread: inline, a 1 MB chat body held the event loop
   // for milliseconds, offloaded for under 0.1 ms (bench/node/offload.ts; docs/guide/performance.md).
   offload: { thresholdBytes: 1024 * 1024 } as false | { thresholdBytes: number },
   offloadThresholdBytes: 1024 * 1024, // 1 MiB (the seed's spawn_blocking line too), for `offload: {}`
-  upstream: {
-    origin: 'https://api.openai.com',
-    basePath: '/v1',
-    requestPath: '/v1/responses',
-    warmupPath: '/v1/models',
-  },
   timeouts: {
     connectMs: 10_000, // 10 s
     headersMs: 600_000, // 10 min: a long non-streamed completion sends headers only at the end (as the openai SDK's default)
     bodyIdleMs: 300_000, // 5 min: reasoning models can think long between stream events
     clientBodyMs: 30_000, // 30 s
+    totalMs: 0, // no limit: headersMs and bodyIdleMs bound each attempt
   },
   limit: {
     rpm: 10_000, // the seed's default
     burst: 500, // the seed's default
+    maxWaitMs: 1_000, // 1 s: rides out a burst (at 10,000 rpm a request refills every 6 ms), then 429
+    queueDepth: 16_384, // the seed's channel depth; a power of two (the ring's length)
+    maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
+    failClosed: false, // a limiter outage should not take the app down
+    store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
   },
 } as const
 
-export interface ResolvedUpstream {
-  readonly origin: string
-  readonly apiKey: string | undefined
-  readonly basePath: string
-  readonly connections: number
-  readonly http2: boolean
-  readonly headers: Readonly<Record<string, string>>
-  readonly tls: UpstreamOptions['tls']
-  readonly requestPath: string
-  readonly warmupPath: string
-}
-
 export interface ResolvedOptions {
-  readonly upstream: ResolvedUpstream
+  /** Every upstream; the first is the default. */
+  readonly upstreams: readonly ResolvedUpstream[]
+  readonly routes: readonly ResolvedRoute[] | undefined
+  readonly modelsEndpoint: ModelsEndpoint
+  readonly retry: ResolvedRetry
   readonly prefix: string
   readonly maxBodyBytes: number
   readonly timeouts: Readonly<Required<TimeoutOptions>>
-  readonly limit: Readonly<Required<LimitOptions>> | undefined
+  readonly limit: ResolvedLimit | undefined
   readonly models: readonly RegExp[] | undefined
   readonly parser: 'scanner' | 'simdjson'
   /** Undefined when off. */
-  readonly offload: Readonly<Required<OffloadOptions>> | undefined
+  readonly offload: ResolvedOffload | undefined
   readonly logger: Logger | undefined
-}
-
-function fail(field: string, expected: string, value: unknown): never {
-  throw new VeloxOptionsError(`${field} must be ${expected} (got ${JSON.stringify(value) ?? String(value)})`)
-}
-
-function integer(field: string, value: unknown, min: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(field, min === 0 ? 'a non-negative integer' : `an integer >= ${min}`, value)
-  }
-  return value
-}
-
-function path(field: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback
-  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
-    fail(field, 'a path starting with "/" (no query, no spaces)', value)
-  }
-  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value
-}
-
-function resolveOrigin(value: unknown): string {
-  if (value === undefined) return DEFAULTS.upstream.origin
-  let url: URL
-  try {
-    url = new URL(String(value))
-  } catch {
-    fail('upstream.origin', 'an absolute http(s) URL', value)
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    fail('upstream.origin', 'an http(s) URL without credentials', value)
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    fail('upstream.origin', 'an origin only (put the path in upstream.basePath)', value)
-  }
-  return url.origin
-}
-
-/** Turns `gpt-4o*` into an anchored RegExp; `*` matches any run of characters. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')
-  return new RegExp(`^${escaped}$`)
-}
-
-function resolveUpstream(input: unknown): ResolvedUpstream {
-  if (input !== undefined && (typeof input !== 'object' || input === null))
-    fail('upstream', 'an object', input)
-  const u = (input ?? {}) as UpstreamOptions
-  const origin = resolveOrigin(u.origin)
-  if (u.apiKey !== undefined && (typeof u.apiKey !== 'string' || u.apiKey === '')) {
-    throw new VeloxOptionsError('upstream.apiKey must be a non-empty string') // never echo a key
-  }
-  if (u.http2 !== undefined && typeof u.http2 !== 'boolean') fail('upstream.http2', 'a boolean', u.http2)
-  const headers: Record<string, string> = {}
-  if (u.headers !== undefined) {
-    if (typeof u.headers !== 'object' || u.headers === null) fail('upstream.headers', 'an object', u.headers)
-    for (const [name, value] of Object.entries(u.headers)) {
-      if (typeof value !== 'string') fail(`upstream.headers.${name}`, 'a string', value)
-      headers[name.toLowerCase()] = value
-    }
-  }
-  return Object.freeze({
-    origin,
-    apiKey: u.apiKey,
-    basePath: path('upstream.basePath', u.basePath, DEFAULTS.upstream.basePath),
-    connections: integer('upstream.connections', u.connections, 1, availableParallelism()),
-    http2: u.http2 ?? origin.startsWith('https:'),
-    headers: Object.freeze(headers),
-    tls: u.tls,
-    requestPath: path('upstream.requestPath', u.requestPath, DEFAULTS.upstream.requestPath),
-    warmupPath: path('upstream.warmupPath', u.warmupPath, DEFAULTS.upstream.warmupPath),
-  })
-}
-
-function resolveOffload(input: unknown, parser: ResolvedOptions['parser']): ResolvedOptions['offload'] {
-  if (input === false) return undefined
-  if (input !== undefined && (typeof input !== 'object' || input === null)) {
-    fail('offload', 'false or an object ({ thresholdBytes })', input)
-  }
-  const chosen = (input ?? DEFAULTS.offload) as OffloadOptions | false
-  if (chosen === false) return undefined
-  if (parser !== 'scanner') {
-    // The worker runs the scanner; mixing it with simdjson would read large bodies by other rules.
-    if (input !== undefined) fail('offload', "off (false) with parser: 'simdjson'", input)
-    return undefined
-  }
-  return Object.freeze({
-    thresholdBytes: integer(
-      'offload.thresholdBytes',
-      chosen.thresholdBytes,
-      4096,
-      DEFAULTS.offloadThresholdBytes,
-    ),
-  })
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -235,14 +135,15 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     headersMs: integer('timeouts.headersMs', t.headersMs, 0, d.headersMs),
     bodyIdleMs: integer('timeouts.bodyIdleMs', t.bodyIdleMs, 0, d.bodyIdleMs),
     clientBodyMs: integer('timeouts.clientBodyMs', t.clientBodyMs, 0, d.clientBodyMs),
+    totalMs: integer('timeouts.totalMs', t.totalMs, 0, d.totalMs),
   })
-  let limit: ResolvedOptions['limit']
-  if (options.limit !== undefined) {
-    limit = Object.freeze({
-      rpm: integer('limit.rpm', options.limit.rpm, 1, DEFAULTS.limit.rpm),
-      burst: integer('limit.burst', options.limit.burst, 1, DEFAULTS.limit.burst),
-    })
+  const upstreams = resolveUpstreams(options.upstream, options.upstreams)
+  const routes = resolveRoutes(options.routes, new Set(upstreams.map((u) => u.name)))
+  const modelsEndpoint = options.modelsEndpoint ?? (routes ? 'routes' : 'proxy')
+  if (!['proxy', 'routes', 'merge'].includes(modelsEndpoint)) {
+    fail('modelsEndpoint', "one of 'proxy', 'routes', 'merge'", modelsEndpoint)
   }
+  const limit = resolveLimit(options.limit, DEFAULTS.limit)
   let models: RegExp[] | undefined
   if (options.models !== undefined) {
     if (!Array.isArray(options.models) || options.models.some((m) => typeof m !== 'string' || m === '')) {
@@ -252,13 +153,16 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   }
   const parser = options.parser ?? DEFAULTS.parser
   if (parser !== 'scanner' && parser !== 'simdjson') fail('parser', "'scanner' or 'simdjson'", parser)
-  const offload = resolveOffload(options.offload, parser)
+  const offload = resolveOffload(options.offload, parser, DEFAULTS.offload, DEFAULTS.offloadThresholdBytes)
   const logger = options.logger
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.warn !== 'function')) {
     fail('logger', 'a pino-compatible logger (with debug, info, warn, error)', '[object]')
   }
   return Object.freeze({
-    upstream: resolveUpstream(options.upstream),
+    upstreams,
+    routes,
+    modelsEndpoint,
+    retry: resolveRetry(options.retry),
     prefix: path('prefix', options.prefix, DEFAULTS.prefix),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 1, DEFAULTS.maxBodyBytes),
     timeouts,

@@ -94,10 +94,13 @@ describe('OffloadScanner', () => {
   it('finishes every scan in flight inline when the worker dies, then starts a new one', async () => {
     const scanner = make()
     await offloaded(scanner, Buffer.from(BODIES[0]!)) // the worker is up
+    const worker = scanner.worker!
+    const exited = once(worker, 'exit')
+    void worker.terminate() // as a crash would: the scans below go to a worker that is dying
     const bodies = Array.from({ length: 40 }, (_, i) => Buffer.from(BODIES[i % BODIES.length]!))
     const waiting = bodies.map((body) => offloaded(scanner, body))
-    void scanner.worker!.terminate() // as a crash would
     expect(await Promise.all(waiting)).toEqual(bodies.map(inline))
+    await exited
     expect(scanner.stats()).toMatchObject({ crashes: 1, pending: 0, running: false })
     expect(problems).toEqual(['VELOX_WARN_OFFLOAD_WORKER_EXIT'])
     expect(await offloaded(scanner, Buffer.from(BODIES[1]!))).toEqual(inline(Buffer.from(BODIES[1]!)))
@@ -227,6 +230,25 @@ describe('a gateway with offload', () => {
     )
     expect(gateway.stats().offload!.crashes).toBe(1)
     expect(gateway.stats().buffers.inUse).toBe(0)
+  })
+
+  it("splices a route's model alias into a body scanned on the worker", async () => {
+    const aliasing = createGateway({
+      offload: { thresholdBytes: 16_384 },
+      upstream: { origin: mock.url },
+      routes: [{ model: 'fast', upstreams: [{ upstream: 'default', model: 'gpt-4o-mini' }] }],
+    })
+    const aliasApp = await listen(createServer((req, res) => aliasing.handle(req, res)))
+    try {
+      const body = large('alias').replace('"gpt-4o-mini"', '"fast"')
+      const res = await postJson(`${aliasApp.url}/v1/chat/completions`, body)
+      expect(res.status).toBe(200)
+      expect(mock.received.at(-1)!.body.toString()).toBe(body.replace('"fast"', '"gpt-4o-mini"'))
+      expect(aliasing.stats().offload).toMatchObject({ offloaded: 1, inline: 0 })
+    } finally {
+      await aliasApp.close()
+      await aliasing.close()
+    }
   })
 
   it('stops the worker on gateway.close()', async () => {

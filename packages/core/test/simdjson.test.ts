@@ -184,6 +184,24 @@ describe("a gateway with parser: 'simdjson'", () => {
     })
   })
 
+  it("splices a route's model alias even though simdjson reads no byte offsets", async () => {
+    const aliasing = createGateway({
+      parser: 'simdjson',
+      upstream: { origin: mock.url },
+      routes: [{ model: 'fast', upstreams: [{ upstream: 'default', model: 'gpt-4o-mini' }] }],
+    })
+    const aliasApp = await listen(createServer((req, res) => aliasing.handle(req, res)))
+    try {
+      const body = '{ "messages":[{"role":"user","content":"alias \\"q\\""}], "model" : "fast" ,"n":1}'
+      const res = await postJson(`${aliasApp.url}/v1/chat/completions`, body)
+      expect(res.status).toBe(200)
+      expect(mock.received.at(-1)!.body.toString()).toBe(body.replace('"fast"', '"gpt-4o-mini"'))
+    } finally {
+      await aliasApp.close()
+      await aliasing.close()
+    }
+  })
+
   it('answers the same 400 as the scanner for a field of the wrong type', async () => {
     const res = await postJson(`${app.url}/v1/chat/completions`, '{"model":"gpt-4o-mini","stream":"yes"}')
     expect(res.status).toBe(400)

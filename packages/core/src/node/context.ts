@@ -7,8 +7,10 @@ import type { Upstream } from '../egress/upstream.js'
 import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
 import type { FieldParser } from '../json/field-parser.js'
+import type { Limiter } from '../limit/limiter.js'
 import type { OffloadScanner } from '../offload/offload-scanner.js'
 import type { Logger, ResolvedOptions } from '../options.js'
+import type { Router } from '../route/router.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
 
 export interface RequestCounters {
@@ -36,8 +38,12 @@ export interface GatewayContext {
   readonly fieldParser: FieldParser
   /** Scans large bodies on a worker thread; null when `offload` is off. */
   readonly offload: OffloadScanner | null
-  readonly upstream: Upstream
+  /** Every upstream, the default first. */
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
   readonly counters: RequestCounters
+  /** The rate limiter; undefined when `limit` is off. */
+  readonly limiter: Limiter | undefined
   readonly closing: boolean
   readonly logger: Logger | undefined
   /** True when something listens for exchange records (so they are worth building). */

@@ -4,11 +4,13 @@
  * hand the exchange to the upstream. Every failure here becomes an OpenAI-style error.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ProxyExchange } from '../egress/proxy-exchange.js'
+import { type Outgoing, ProxyExchange } from '../egress/proxy-exchange.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
-import { CLIENT_GONE, readBody } from '../ingress/read-body.js'
-import type { ExtractedFields } from '../json/extract-fields.js'
+import { CLIENT_GONE, readBody, tooLarge } from '../ingress/read-body.js'
+import { type ExtractedFields, extractFields } from '../json/extract-fields.js'
 import { syntaxErrorDetail } from '../json/field-parser.js'
+import { answerModels } from '../route/models-endpoint.js'
+import type { Candidate } from '../route/router.js'
 import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
 import type { GatewayContext } from './context.js'
 import { ALLOW_HEADER, ALLOWED_METHODS, isJsonContentType, isSafePath, MODEL_REQUIRED } from './endpoints.js'
@@ -30,6 +32,15 @@ function reject(
   counters.errors[error.code] = (counters.errors[error.code] ?? 0) + 1
   writeError(res, error, options)
   if (ctx.recordsWanted) ctx.recordExchange(rejectedRecord(info, error.status, error.code))
+}
+
+function modelNotFound(model: string): VeloxError {
+  const shown = model.length > 200 ? `${model.slice(0, 200)}...` : model
+  return fail(
+    'VELOX_ERR_MODEL_NOT_FOUND',
+    `The model '${shown}' does not exist or you do not have access to it`,
+    'model',
+  )
 }
 
 function fail(code: VeloxErrorCode, message?: string, param: string | null = null): VeloxError {
@@ -62,6 +73,9 @@ export function handleRequest(
     model: undefined,
     stream: false,
     key: undefined,
+    maxTokens: undefined,
+    responseHeaders: undefined,
+    reservation: undefined,
   }
 
   if (ctx.closing) return reject(ctx, info, res, fail('VELOX_ERR_SHUTTING_DOWN'))
@@ -69,13 +83,21 @@ export function handleRequest(
   if (!ALLOWED_METHODS.has(method)) {
     return reject(ctx, info, res, fail('VELOX_ERR_METHOD_NOT_ALLOWED'), { headers: { allow: ALLOW_HEADER } })
   }
-  const upstream = ctx.upstream.config
-  const upstreamPath =
-    rest === '' || rest === '/'
-      ? upstream.requestPath
-      : upstream.basePath + rest + (query === -1 ? '' : url.slice(query))
+  const pathAndQuery = rest === '/' ? '' : rest + (query === -1 ? '' : url.slice(query))
 
-  if (method !== 'POST') return forward(ctx, info, req, res, upstreamPath, null, null)
+  if (method !== 'POST') {
+    if (method === 'GET' && rest === '/models' && ctx.options.modelsEndpoint !== 'proxy') {
+      return answerModels(ctx, info, res)
+    }
+    return forward(
+      ctx,
+      info,
+      req,
+      res,
+      { pathAndQuery, body: null, modelStart: -1, modelEnd: -1, decoded: false },
+      null,
+    )
+  }
 
   const needsModel = MODEL_REQUIRED.has(rest)
   const json = isJsonContentType(req.headers['content-type'])
@@ -93,7 +115,12 @@ export function handleRequest(
 
   if (body !== undefined) {
     const bytes = Buffer.isBuffer(body) ? body : reserialize(ctx, body.parsed)
-    return onBody(ctx, info, req, res, upstreamPath, needsModel, true, bytes, null)
+    // The parser's own limit may be higher than the gateway's: the bound holds whoever read the body.
+    if (bytes.length > ctx.options.maxBodyBytes) {
+      const error = fail('VELOX_ERR_BODY_TOO_LARGE', tooLarge(ctx.options.maxBodyBytes))
+      return reject(ctx, info, res, error, { closeConnection: true })
+    }
+    return onBody(ctx, info, req, res, pathAndQuery, needsModel, true, bytes, null, true)
   }
   readBody(
     req,
@@ -107,7 +134,7 @@ export function handleRequest(
         return
       }
       if (err !== null) return reject(ctx, info, res, err, { closeConnection: true })
-      onBody(ctx, info, req, res, upstreamPath, needsModel, json, bytes, slab)
+      onBody(ctx, info, req, res, pathAndQuery, needsModel, json, bytes, slab, false)
     },
   )
 }
@@ -127,29 +154,32 @@ function onBody(
   info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  upstreamPath: string,
+  pathAndQuery: string,
   needsModel: boolean,
   json: boolean,
   body: Buffer,
   slab: Buffer | null,
+  decoded: boolean,
 ): void {
-  if (!json) return forward(ctx, info, req, res, upstreamPath, body, slab)
+  if (!json) {
+    return forward(ctx, info, req, res, { pathAndQuery, body, modelStart: -1, modelEnd: -1, decoded }, slab)
+  }
   const offload = ctx.offload
   if (offload?.wants(body)) {
     // A large body is scanned on the worker (offload/); the request continues when it answers.
     return offload.scan(body, (err, fields) => {
       if (isGone(res)) return clientLeftDuringScan(ctx, slab)
-      const problem = err !== null ? invalidJson(err) : checkFields(ctx, info, fields!, needsModel)
-      afterCheck(ctx, info, req, res, upstreamPath, body, slab, problem)
+      const checked = err !== null ? invalidJson(err) : checkFields(ctx, info, fields!, needsModel)
+      afterCheck(ctx, info, req, res, pathAndQuery, body, slab, decoded, checked)
     })
   }
-  let problem: VeloxError | undefined
+  let checked: VeloxError | ExtractedFields
   try {
-    problem = checkFields(ctx, info, ctx.fieldParser.parse(body), needsModel)
+    checked = checkFields(ctx, info, ctx.fieldParser.parse(body), needsModel)
   } catch (err) {
-    problem = invalidJson(err)
+    checked = invalidJson(err)
   }
-  afterCheck(ctx, info, req, res, upstreamPath, body, slab, problem)
+  afterCheck(ctx, info, req, res, pathAndQuery, body, slab, decoded, checked)
 }
 
 function afterCheck(
@@ -157,14 +187,27 @@ function afterCheck(
   info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  upstreamPath: string,
+  pathAndQuery: string,
   body: Buffer,
   slab: Buffer | null,
-  problem: VeloxError | undefined,
+  decoded: boolean,
+  checked: VeloxError | ExtractedFields,
 ): void {
-  if (problem === undefined) return forward(ctx, info, req, res, upstreamPath, body, slab)
-  if (slab !== null) ctx.bufferPool.release(slab)
-  reject(ctx, info, res, problem)
+  if (checked instanceof VeloxError) {
+    if (slab !== null) ctx.bufferPool.release(slab)
+    return reject(ctx, info, res, checked)
+  }
+  let { modelStart, modelEnd } = checked
+  if (modelStart < 0 && checked.model !== undefined && rewritesModel(ctx, checked.model)) {
+    // The simdjson backend reads no byte offsets: find the token the alias will replace.
+    ;({ modelStart, modelEnd } = extractFields(body))
+  }
+  forward(ctx, info, req, res, { pathAndQuery, body, modelStart, modelEnd, decoded }, slab)
+}
+
+/** True when a route sends `model` upstream under another name (an alias to splice in). */
+function rewritesModel(ctx: GatewayContext, model: string): boolean {
+  return ctx.router.resolve(model)?.some((candidate) => candidate.model !== undefined) === true
 }
 
 /** True once the client's connection (or HTTP/2 stream, whose compat response has no `destroyed`) is gone. */
@@ -190,10 +233,11 @@ function checkFields(
   info: RequestInfo,
   fields: ExtractedFields,
   needsModel: boolean,
-): VeloxError | undefined {
+): VeloxError | ExtractedFields {
   info.model = fields.model
   info.stream = fields.stream === true
-  if (!needsModel) return undefined
+  info.maxTokens = fields.maxTokens ?? fields.maxCompletionTokens ?? fields.maxOutputTokens
+  if (!needsModel) return fields
   if (!fields.isObject) {
     return fail('VELOX_ERR_INVALID_FIELD', 'The request body must be a JSON object')
   }
@@ -207,14 +251,9 @@ function checkFields(
   }
   const allowed = ctx.options.models
   if (allowed !== undefined && !allowed.some((glob) => glob.test(model))) {
-    const shown = model.length > 200 ? `${model.slice(0, 200)}...` : model
-    return fail(
-      'VELOX_ERR_MODEL_NOT_FOUND',
-      `The model '${shown}' does not exist or you do not have access to it`,
-      'model',
-    )
+    return modelNotFound(model)
   }
-  return undefined
+  return fields
 }
 
 function forward(
@@ -222,9 +261,29 @@ function forward(
   info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  path: string,
-  body: Buffer | null,
+  outgoing: Outgoing,
   slab: Buffer | null,
 ): void {
-  new ProxyExchange(ctx, info, req, res, slab).dispatch(path, body)
+  const candidates = ctx.router.resolve(info.model)
+  if (candidates === undefined) {
+    if (slab !== null) ctx.bufferPool.release(slab)
+    return reject(ctx, info, res, modelNotFound(info.model!))
+  }
+  // The limit step (limit/limiter.ts): it calls proxy() once admitted, or reject().
+  if (ctx.limiter !== undefined) {
+    return ctx.limiter.admit(ctx, info, req, res, outgoing, candidates, slab, proxy, reject)
+  }
+  proxy(ctx, info, req, res, outgoing, candidates, slab)
+}
+
+function proxy(
+  ctx: GatewayContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  outgoing: Outgoing,
+  candidates: readonly Candidate[],
+  slab: Buffer | null,
+): void {
+  new ProxyExchange(ctx, info, req, res, outgoing, candidates, slab).start()
 }
