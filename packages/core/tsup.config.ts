@@ -1,0 +1,14 @@
+import { veloxBuild } from '../../tsup.config.js'
+
+// Besides the public entry, the modules Velox loads only on demand (lazy-entry.ts): built as files
+// of their own at the same relative paths as in src/, so that nothing of them is in dist/index.*.
+// `shims` gives the CommonJS build an `import.meta.url`, which lazy-entry.ts resolves them from.
+export default veloxBuild({
+  entry: {
+    index: 'src/index.ts',
+    'sidecar/main': 'src/sidecar/main.ts',
+    'sidecar/worker': 'src/sidecar/worker.ts',
+  },
+  shims: true,
+  dts: { entry: { index: 'src/index.ts' } }, // the lazy entries are not public API
+})
