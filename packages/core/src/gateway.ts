@@ -10,6 +10,10 @@ import { type GatewayContext, newCounters, type RequestCounters } from './node/c
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
 import type { ExchangeRecord } from './telemetry/exchange-record.js'
+import { redactingLogger } from './telemetry/redact.js'
+import { Sidecar } from './telemetry/sidecar-handle.js'
+import type { TelemetrySink } from './telemetry/telemetry-sink.js'
+import { type UsageEvent, usageEvent } from './telemetry/usage-event.js'
 
 export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
@@ -23,6 +27,8 @@ const GATEWAY = Symbol.for('velox.gateway')
 export interface GatewayEvents {
   /** One finished request: status, timings, tokens. Emitted only while someone listens. */
   exchange: [record: ExchangeRecord]
+  /** One finished request that reached an upstream, with its tokens (see UsageEvent). */
+  usage: [event: UsageEvent]
 }
 
 export class Gateway extends EventEmitter<GatewayEvents> implements GatewayContext {
@@ -32,6 +38,10 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly upstream: Upstream
   readonly counters = newCounters()
   readonly logger: ResolvedOptions['logger']
+  /** The sidecar thread (pprof, /metrics); undefined without the `sidecar` option. */
+  readonly sidecar: Sidecar | undefined
+  /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
+  telemetry: TelemetrySink | null = null
   closing = false
   readonly #warned = new Set<string>()
   readonly #prefix: string
@@ -39,22 +49,41 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   constructor(options: VeloxOptions = {}) {
     super()
     this.options = resolveOptions(options)
-    this.logger = this.options.logger
+    // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
+    const { logger, upstream, sidecar } = this.options
+    this.logger = logger && redactingLogger(logger, [upstream.apiKey, sidecar?.token])
     this.#prefix = this.options.prefix
     this.bufferPool = new BufferPool(this.options.maxBodyBytes)
     this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+    if (this.options.onUsage) this.on('usage', this.options.onUsage)
+    this.sidecar = sidecar && new Sidecar(this, sidecar)
   }
 
   get recordsWanted(): boolean {
-    return this.listenerCount('exchange') > 0
+    return this.telemetry !== null || this.listenerCount('exchange') > 0 || this.listenerCount('usage') > 0
   }
 
   recordExchange(record: ExchangeRecord): void {
+    // Metrics first and outside the emitter: a throwing listener must not cost the metrics a request.
+    this.telemetry?.exchange(record)
     try {
       this.emit('exchange', record)
     } catch (err) {
       this.logger?.error({ err }, 'velox: an exchange listener threw')
     }
+    if (this.listenerCount('usage') === 0) return
+    const usage = usageEvent(record)
+    if (usage === undefined) return
+    try {
+      this.emit('usage', usage)
+    } catch (err) {
+      this.logger?.error({ err }, 'velox: a usage listener threw')
+    }
+  }
+
+  /** Resolves once the sidecar (if any) listens; rejects if it could not start. */
+  async ready(): Promise<void> {
+    await this.sidecar?.ready()
   }
 
   /** True when `url` (a request's `req.url`) is under the prefix and so belongs to Velox. */
@@ -96,11 +125,11 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     else process.emitWarning(message, { code })
   }
 
-  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools. */
+  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools and the sidecar. */
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await this.upstream.close()
+    await Promise.all([this.upstream.close(), this.sidecar?.close()])
   }
 }
 

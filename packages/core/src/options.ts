@@ -4,6 +4,8 @@
  */
 import { availableParallelism } from 'node:os'
 import { VeloxOptionsError } from './errors.js'
+import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './telemetry/sidecar-options.js'
+import type { UsageEvent } from './telemetry/usage-event.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -62,6 +64,10 @@ export interface VeloxOptions {
   /** Model names or globs (`gpt-4o*`) the gateway accepts; others get 404. Default: every model. */
   models?: string[]
   logger?: Logger
+  /** The sidecar thread serving pprof and Prometheus metrics (docs/guide/observability.md). Default: none. */
+  sidecar?: SidecarOptions | false
+  /** Called once per finished request that reached an upstream, with its tokens (also `gateway.on('usage')`). */
+  onUsage?: (event: UsageEvent) => void
 }
 
 export const DEFAULTS = {
@@ -105,6 +111,8 @@ export interface ResolvedOptions {
   readonly limit: Readonly<Required<LimitOptions>> | undefined
   readonly models: readonly RegExp[] | undefined
   readonly logger: Logger | undefined
+  readonly sidecar: ResolvedSidecar | undefined
+  readonly onUsage: ((event: UsageEvent) => void) | undefined
 }
 
 function fail(field: string, expected: string, value: unknown): never {
@@ -209,6 +217,9 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.warn !== 'function')) {
     fail('logger', 'a pino-compatible logger (with debug, info, warn, error)', '[object]')
   }
+  if (options.onUsage !== undefined && typeof options.onUsage !== 'function') {
+    fail('onUsage', 'a function', typeof options.onUsage)
+  }
   return Object.freeze({
     upstream: resolveUpstream(options.upstream),
     prefix: path('prefix', options.prefix, DEFAULTS.prefix),
@@ -217,6 +228,8 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     limit,
     models: models && Object.freeze(models),
     logger,
+    sidecar: resolveSidecar(options.sidecar),
+    onUsage: options.onUsage,
   })
 }
 
