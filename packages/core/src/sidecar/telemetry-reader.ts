@@ -1,6 +1,6 @@
 /**
  * The worker's side of the telemetry hand-off: drains the RingQueue record by record into the
- * prom-client metrics. Label pairs are pulled from their port synchronously
+ * prom-client metrics, in batches on a timer and before each scrape. Label pairs are pulled from their port synchronously
  * (`receiveMessageOnPort`) before each batch: the main thread posts a label before publishing the
  * first record that uses it, so every id read here is already in the port's queue.
  */
@@ -54,8 +54,13 @@ import {
 import type { SidecarMetrics } from './metrics.js'
 import type { LabelPair } from './worker-protocol.js'
 
-/** How long the drain loop sleeps without records before checking whether the ring was closed (ms). */
-const IDLE_WAIT_MS = 1000
+/**
+ * How often the reader drains the ring (ms). On a timer, not woken per record: a wake-up per
+ * request cost the worker (and, on a busy machine, the main thread it competes with for cores)
+ * more than the metrics themselves. 100 ms drains up to 160,000 records a second from a ring of
+ * 16,384; a scrape drains first, so /metrics is never behind.
+ */
+export const DRAIN_INTERVAL_MS = 100
 
 export class TelemetryReader {
   readonly #ring: RingQueue
@@ -91,12 +96,13 @@ export class TelemetryReader {
     return count
   }
 
-  /** Drains as records arrive until the ring is closed. */
-  async run(): Promise<void> {
-    while (!this.#ring.closed) {
-      await this.#ring.waitForRecordAsync(IDLE_WAIT_MS)
+  /** Drains every DRAIN_INTERVAL_MS until the ring is closed. The timer does not keep the thread alive. */
+  start(): void {
+    const timer = setInterval(() => {
       this.drain()
-    }
+      if (this.#ring.closed) clearInterval(timer)
+    }, DRAIN_INTERVAL_MS)
+    timer.unref()
   }
 
   #label(id: number): string {

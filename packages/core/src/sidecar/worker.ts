@@ -26,7 +26,7 @@ if (data.metrics && data.ring !== null && data.labels !== null) {
     reader.drain() // whatever the main thread published before this scrape is in it
     send(res, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType })
   }
-  reader.run().catch((err: Error) => log('error', { err: err.message }, 'velox: sidecar telemetry stopped'))
+  reader.start()
 }
 if (data.profiling) Object.assign(routes, profileRoutes(log))
 
