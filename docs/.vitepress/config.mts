@@ -15,6 +15,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Architecture', link: '/guide/architecture' },
+          { text: 'Observability', link: '/guide/observability' },
         ],
       },
       {
