@@ -14,11 +14,15 @@ describe('the metrics table in docs/guide/observability.md', () => {
     )
     const metrics = new SidecarMetrics(() => 0)
     const served = await Promise.all(
-      metrics.registry.getMetricsAsArray().map(async (metric) => ({
-        name: metric.name,
-        type: (await metric.get()).type,
-        labels: (metric as unknown as { labelNames: string[] }).labelNames,
-      })),
+      metrics.registry.getMetricsAsArray().map(async (object) => {
+        // Every prom-client metric has these; the registry's type only promises a name.
+        const metric = object as unknown as {
+          name: string
+          labelNames: string[]
+          get(): Promise<{ type: string }>
+        }
+        return { name: metric.name, type: (await metric.get()).type, labels: metric.labelNames }
+      }),
     )
     expect(rows).toEqual(served)
     expect(doc).toContain(`Histogram buckets, in seconds, suit LLM calls: ${LLM_BUCKETS.join(', ')}.`)
