@@ -9,6 +9,8 @@ export default defineConfig({
     alias: {
       '@velox/core': src('core'),
       '@velox/express': src('express'),
+      '@velox/fastify': src('fastify'),
+      '@velox/koa': src('koa'),
       '@velox/mock-upstream': src('mock-upstream'),
       '@velox/test-utils': src('test-utils'),
     },

@@ -14,6 +14,8 @@ export default defineConfig({
         text: 'Guide',
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
+          { text: 'Express, Koa and Fastify', link: '/guide/frameworks' },
+          { text: 'Upstreams, routing, retries', link: '/guide/routing' },
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Observability', link: '/guide/observability' },
         ],

@@ -2,6 +2,7 @@
  * Velox in front of an Express app. With OPENAI_API_KEY (or VELOX_UPSTREAM_ORIGIN) set it proxies
  * there; with neither it starts the built-in mock upstream, so it runs with no account and no network.
  */
+import type { AddressInfo } from 'node:net'
 import { createGateway, fromEnv } from '@velox/core'
 import { veloxMiddleware } from '@velox/express'
 import { createMockUpstream } from '@velox/mock-upstream'
@@ -22,7 +23,8 @@ app.get('/health', (_req, res) => {
 })
 
 const server = app.listen(port, '127.0.0.1', () => {
-  const url = `http://127.0.0.1:${port}`
+  // The bound port, not PORT: with PORT=0 the system picks one (the example tests rely on it).
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   console.log(
     `Velox (Express) listening on ${url}, proxying to ${mock ? `the mock upstream at ${mock.url}` : (options.upstream?.origin ?? 'https://api.openai.com')}`,
   )

@@ -90,6 +90,16 @@ export const ERRORS = {
     type: 'timeout_error',
     message: 'The upstream did not send response headers in time',
   },
+  VELOX_ERR_UPSTREAM_BODY_TIMEOUT: {
+    status: 504,
+    type: 'timeout_error',
+    message: 'The upstream stopped sending its response body',
+  },
+  VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT: {
+    status: 504,
+    type: 'timeout_error',
+    message: 'The upstream did not answer within the total time allowed',
+  },
   VELOX_ERR_SHUTTING_DOWN: {
     status: 503,
     type: 'server_error',

@@ -9,6 +9,7 @@ import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
+import { Router } from './route/router.js'
 import type { ExchangeRecord } from './telemetry/exchange-record.js'
 import { redactingLogger } from './telemetry/redact.js'
 import { Sidecar } from './telemetry/sidecar-handle.js'
@@ -19,7 +20,8 @@ export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
   errors: RequestCounters['errors']
   buffers: BufferPoolStats
-  upstream: UpstreamStats
+  /** One entry per upstream, the default first. */
+  upstreams: UpstreamStats[]
 }
 
 const GATEWAY = Symbol.for('velox.gateway')
@@ -35,7 +37,8 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly [GATEWAY] = true
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
-  readonly upstream: Upstream
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
   readonly counters = newCounters()
   readonly logger: ResolvedOptions['logger']
   /** The sidecar thread (pprof, /metrics); undefined without the `sidecar` option. */
@@ -50,11 +53,17 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     super()
     this.options = resolveOptions(options)
     // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
-    const { logger, upstream, sidecar } = this.options
-    this.logger = logger && redactingLogger(logger, [upstream.apiKey, sidecar?.token])
+    const { logger, upstreams, sidecar } = this.options
+    this.logger = logger && redactingLogger(logger, [...upstreams.map((u) => u.apiKey), sidecar?.token])
     this.#prefix = this.options.prefix
     this.bufferPool = new BufferPool(this.options.maxBodyBytes)
-    this.upstream = new Upstream(this.options.upstream, this.options.timeouts)
+    this.upstreams = this.options.upstreams.map((u) => new Upstream(u, this.options.timeouts))
+    this.router = new Router(
+      this.options.routes,
+      new Map(this.upstreams.map((u) => [u.config.name, u])),
+      this.upstreams[0]!,
+    )
+    this.#warming = this.#warmUpstreams(this.upstreams.filter((u) => u.config.warmup))
     if (this.options.onUsage) this.on('usage', this.options.onUsage)
     this.sidecar = sidecar && new Sidecar(this, sidecar)
   }
@@ -81,11 +90,6 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     }
   }
 
-  /** Resolves once the sidecar (if any) listens; rejects if it could not start. */
-  async ready(): Promise<void> {
-    await this.sidecar?.ready()
-  }
-
   /** True when `url` (a request's `req.url`) is under the prefix and so belongs to Velox. */
   matches(url: string): boolean {
     const prefix = this.#prefix
@@ -102,9 +106,31 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     handleRequest(this, req, res, body)
   }
 
-  /** Opens upstream connections ahead of traffic (GET of the warm-up path on each). */
+  readonly #warming: Promise<void>
+
+  /**
+   * Resolves once the start-up warm-up (upstreams with `warmup`, by default the https ones) is
+   * done and the sidecar (if any) has started. Failures are logged, never thrown: the first
+   * requests then connect as usual; a sidecar that could not listen has no `url`.
+   */
+  async ready(): Promise<void> {
+    // The sidecar's own failure is logged by it; `gateway.sidecar.ready()` rejects with it.
+    await Promise.all([this.#warming, this.sidecar?.ready().catch(() => undefined)])
+  }
+
+  /** Opens connections to every upstream now (GET of each warm-up path), whatever their `warmup` option. */
   warmup(): Promise<void> {
-    return this.upstream.warmup()
+    return this.#warmUpstreams(this.upstreams)
+  }
+
+  async #warmUpstreams(upstreams: readonly Upstream[]): Promise<void> {
+    await Promise.all(
+      upstreams.map((u) =>
+        u.warmup().catch((err: Error) => {
+          this.logger?.warn({ upstream: u.config.name, err: err.message }, 'velox: warm-up failed')
+        }),
+      ),
+    )
   }
 
   /** A plain snapshot; cheap enough to poll. */
@@ -114,7 +140,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       requests,
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
-      upstream: this.upstream.stats(),
+      upstreams: this.upstreams.map((u) => u.stats()),
     }
   }
 
@@ -129,7 +155,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await Promise.all([this.upstream.close(), this.sidecar?.close()])
+    await Promise.all([...this.upstreams.map((u) => u.close()), this.sidecar?.close()])
   }
 }
 

@@ -2,37 +2,29 @@
  * Options: one defaults literal, `resolveOptions()` that checks every field with a message naming
  * it and returns a frozen config, and `fromEnv()` that reads the seed's environment variables.
  */
-import { availableParallelism } from 'node:os'
+
+import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
+import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
 import { VeloxOptionsError } from './errors.js'
+import {
+  type ModelsEndpoint,
+  type ResolvedRoute,
+  type RouteOptions,
+  resolveRoutes,
+} from './route/route-options.js'
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './telemetry/sidecar-options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
+import { fail, globToRegExp, integer, path } from './validate.js'
+
+export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
+export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
+export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
   info(obj: unknown, msg?: string): void
   warn(obj: unknown, msg?: string): void
   error(obj: unknown, msg?: string): void
-}
-
-export interface UpstreamOptions {
-  /** Scheme, host and port of the provider, e.g. `https://api.openai.com`. */
-  origin?: string
-  /** Sent as `Authorization: Bearer <apiKey>`; the client's own credentials are never forwarded. */
-  apiKey?: string
-  /** Path on the upstream that the part after `prefix` is appended to. */
-  basePath?: string
-  /** Connections in the pool (the seed's VELOX_EGRESS_POOL_CONNECTIONS). */
-  connections?: number
-  /** Negotiate HTTP/2 over TLS (ALPN). Default: true for https origins. */
-  http2?: boolean
-  /** Extra headers sent upstream on every request (e.g. OpenAI-Organization). */
-  headers?: Record<string, string>
-  /** TLS settings for https origins (a private CA in tests, for example). */
-  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string }
-  /** Where a request to the bare prefix goes (the seed's VELOX_UPSTREAM_REQUEST_PATH). */
-  requestPath?: string
-  /** Path fetched with GET to open connections before traffic (the seed's VELOX_UPSTREAM_WARMUP_PATH). */
-  warmupPath?: string
 }
 
 export interface TimeoutOptions {
@@ -44,6 +36,8 @@ export interface TimeoutOptions {
   bodyIdleMs?: number
   /** Time the client has to send its whole request body (408 after). */
   clientBodyMs?: number
+  /** Everything upstream for one request, retries and fallbacks included (0: no limit). */
+  totalMs?: number
 }
 
 export interface LimitOptions {
@@ -54,7 +48,16 @@ export interface LimitOptions {
 }
 
 export interface VeloxOptions {
+  /** One upstream (shorthand for `upstreams: [upstream]`). */
   upstream?: UpstreamOptions
+  /** Several upstreams by name; the first is the default for requests without a model. */
+  upstreams?: UpstreamOptions[]
+  /** Model globs to ordered candidate upstreams. Without routes, every model goes to the default upstream. */
+  routes?: RouteOptions[]
+  /** How GET /v1/models is answered (default: 'routes' when routes are set, else 'proxy'). */
+  modelsEndpoint?: ModelsEndpoint
+  /** Retries and fallbacks, before the first response byte reaches the client. */
+  retry?: RetryOptions
   /** The path prefix Velox answers; every other path is left to the host app. */
   prefix?: string
   /** Largest request body accepted (413 above). */
@@ -73,17 +76,12 @@ export interface VeloxOptions {
 export const DEFAULTS = {
   prefix: '/v1',
   maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
-  upstream: {
-    origin: 'https://api.openai.com',
-    basePath: '/v1',
-    requestPath: '/v1/responses',
-    warmupPath: '/v1/models',
-  },
   timeouts: {
     connectMs: 10_000, // 10 s
     headersMs: 600_000, // 10 min: a long non-streamed completion sends headers only at the end (as the openai SDK's default)
     bodyIdleMs: 300_000, // 5 min: reasoning models can think long between stream events
     clientBodyMs: 30_000, // 30 s
+    totalMs: 0, // no limit: headersMs and bodyIdleMs bound each attempt
   },
   limit: {
     rpm: 10_000, // the seed's default
@@ -91,20 +89,12 @@ export const DEFAULTS = {
   },
 } as const
 
-export interface ResolvedUpstream {
-  readonly origin: string
-  readonly apiKey: string | undefined
-  readonly basePath: string
-  readonly connections: number
-  readonly http2: boolean
-  readonly headers: Readonly<Record<string, string>>
-  readonly tls: UpstreamOptions['tls']
-  readonly requestPath: string
-  readonly warmupPath: string
-}
-
 export interface ResolvedOptions {
-  readonly upstream: ResolvedUpstream
+  /** Every upstream; the first is the default. */
+  readonly upstreams: readonly ResolvedUpstream[]
+  readonly routes: readonly ResolvedRoute[] | undefined
+  readonly modelsEndpoint: ModelsEndpoint
+  readonly retry: ResolvedRetry
   readonly prefix: string
   readonly maxBodyBytes: number
   readonly timeouts: Readonly<Required<TimeoutOptions>>
@@ -113,79 +103,6 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined
   readonly sidecar: ResolvedSidecar | undefined
   readonly onUsage: ((event: UsageEvent) => void) | undefined
-}
-
-function fail(field: string, expected: string, value: unknown): never {
-  throw new VeloxOptionsError(`${field} must be ${expected} (got ${JSON.stringify(value) ?? String(value)})`)
-}
-
-function integer(field: string, value: unknown, min: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(field, min === 0 ? 'a non-negative integer' : `an integer >= ${min}`, value)
-  }
-  return value
-}
-
-function path(field: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback
-  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
-    fail(field, 'a path starting with "/" (no query, no spaces)', value)
-  }
-  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value
-}
-
-function resolveOrigin(value: unknown): string {
-  if (value === undefined) return DEFAULTS.upstream.origin
-  let url: URL
-  try {
-    url = new URL(String(value))
-  } catch {
-    fail('upstream.origin', 'an absolute http(s) URL', value)
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    fail('upstream.origin', 'an http(s) URL without credentials', value)
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    fail('upstream.origin', 'an origin only (put the path in upstream.basePath)', value)
-  }
-  return url.origin
-}
-
-/** Turns `gpt-4o*` into an anchored RegExp; `*` matches any run of characters. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')
-  return new RegExp(`^${escaped}$`)
-}
-
-function resolveUpstream(input: unknown): ResolvedUpstream {
-  if (input !== undefined && (typeof input !== 'object' || input === null))
-    fail('upstream', 'an object', input)
-  const u = (input ?? {}) as UpstreamOptions
-  const origin = resolveOrigin(u.origin)
-  if (u.apiKey !== undefined && (typeof u.apiKey !== 'string' || u.apiKey === '')) {
-    throw new VeloxOptionsError('upstream.apiKey must be a non-empty string') // never echo a key
-  }
-  if (u.http2 !== undefined && typeof u.http2 !== 'boolean') fail('upstream.http2', 'a boolean', u.http2)
-  const headers: Record<string, string> = {}
-  if (u.headers !== undefined) {
-    if (typeof u.headers !== 'object' || u.headers === null) fail('upstream.headers', 'an object', u.headers)
-    for (const [name, value] of Object.entries(u.headers)) {
-      if (typeof value !== 'string') fail(`upstream.headers.${name}`, 'a string', value)
-      headers[name.toLowerCase()] = value
-    }
-  }
-  return Object.freeze({
-    origin,
-    apiKey: u.apiKey,
-    basePath: path('upstream.basePath', u.basePath, DEFAULTS.upstream.basePath),
-    connections: integer('upstream.connections', u.connections, 1, availableParallelism()),
-    http2: u.http2 ?? origin.startsWith('https:'),
-    headers: Object.freeze(headers),
-    tls: u.tls,
-    requestPath: path('upstream.requestPath', u.requestPath, DEFAULTS.upstream.requestPath),
-    warmupPath: path('upstream.warmupPath', u.warmupPath, DEFAULTS.upstream.warmupPath),
-  })
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -198,7 +115,14 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     headersMs: integer('timeouts.headersMs', t.headersMs, 0, d.headersMs),
     bodyIdleMs: integer('timeouts.bodyIdleMs', t.bodyIdleMs, 0, d.bodyIdleMs),
     clientBodyMs: integer('timeouts.clientBodyMs', t.clientBodyMs, 0, d.clientBodyMs),
+    totalMs: integer('timeouts.totalMs', t.totalMs, 0, d.totalMs),
   })
+  const upstreams = resolveUpstreams(options.upstream, options.upstreams)
+  const routes = resolveRoutes(options.routes, new Set(upstreams.map((u) => u.name)))
+  const modelsEndpoint = options.modelsEndpoint ?? (routes ? 'routes' : 'proxy')
+  if (!['proxy', 'routes', 'merge'].includes(modelsEndpoint)) {
+    fail('modelsEndpoint', "one of 'proxy', 'routes', 'merge'", modelsEndpoint)
+  }
   let limit: ResolvedOptions['limit']
   if (options.limit !== undefined) {
     limit = Object.freeze({
@@ -221,7 +145,10 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     fail('onUsage', 'a function', typeof options.onUsage)
   }
   return Object.freeze({
-    upstream: resolveUpstream(options.upstream),
+    upstreams,
+    routes,
+    modelsEndpoint,
+    retry: resolveRetry(options.retry),
     prefix: path('prefix', options.prefix, DEFAULTS.prefix),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 1, DEFAULTS.maxBodyBytes),
     timeouts,

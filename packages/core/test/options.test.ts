@@ -7,31 +7,68 @@ describe('resolveOptions', () => {
     const o = resolveOptions()
     expect(o.prefix).toBe('/v1')
     expect(o.maxBodyBytes).toBe(32 * 1024 * 1024)
-    expect(o.upstream).toEqual({
-      origin: 'https://api.openai.com',
-      apiKey: undefined,
-      basePath: '/v1',
-      connections: availableParallelism(),
-      http2: true,
-      headers: {},
-      tls: undefined,
-      requestPath: '/v1/responses',
-      warmupPath: '/v1/models',
+    expect(o.upstreams).toEqual([
+      {
+        name: 'default',
+        origin: 'https://api.openai.com',
+        apiKey: undefined,
+        auth: 'bearer',
+        basePath: '/v1',
+        connections: availableParallelism(),
+        http2: true,
+        weight: 1,
+        warmup: true,
+        headers: {},
+        tls: undefined,
+        requestPath: '/v1/responses',
+        warmupPath: '/v1/models',
+      },
+    ])
+    expect(o.routes).toBeUndefined()
+    expect(o.modelsEndpoint).toBe('proxy')
+    expect(o.retry).toEqual({
+      attempts: 2,
+      statuses: new Set([408, 409, 429, 500, 502, 503, 504]),
+      baseDelayMs: 200,
+      maxDelayMs: 5000,
+      maxRetryAfterMs: 10000,
     })
     expect(o.timeouts).toEqual(DEFAULTS.timeouts)
     expect(Object.isFrozen(o)).toBe(true)
-    expect(Object.isFrozen(o.upstream)).toBe(true)
+    expect(Object.isFrozen(o.upstreams[0])).toBe(true)
   })
 
   it('keeps an explicit 0 (no `||` defaults)', () => {
     expect(resolveOptions({ timeouts: { headersMs: 0 } }).timeouts.headersMs).toBe(0)
   })
 
-  it('uses HTTP/1.1 for http origins unless told otherwise', () => {
-    expect(resolveOptions({ upstream: { origin: 'http://127.0.0.1:8080' } }).upstream.http2).toBe(false)
-    expect(resolveOptions({ upstream: { origin: 'https://x.example', http2: false } }).upstream.http2).toBe(
-      false,
-    )
+  it('uses HTTP/1.1 and no warm-up for http origins unless told otherwise', () => {
+    const [local] = resolveOptions({ upstream: { origin: 'http://127.0.0.1:8080' } }).upstreams
+    expect([local!.http2, local!.warmup]).toEqual([false, false])
+    const [remote] = resolveOptions({ upstream: { origin: 'https://x.example', http2: false } }).upstreams
+    expect([remote!.http2, remote!.warmup]).toEqual([false, true])
+  })
+
+  it('resolves several upstreams and routes that name them', () => {
+    const o = resolveOptions({
+      upstreams: [
+        { name: 'a', origin: 'http://127.0.0.1:1' },
+        { name: 'b', origin: 'http://127.0.0.1:2', auth: 'anthropic', weight: 3 },
+      ],
+      routes: [{ model: 'gpt-*', upstreams: [['a', { upstream: 'b', model: 'alias' }], 'b'] }],
+    })
+    expect(o.upstreams.map((u) => [u.name, u.auth, u.weight])).toEqual([
+      ['a', 'bearer', 1],
+      ['b', 'anthropic', 3],
+    ])
+    expect(o.routes![0]!.tiers).toEqual([
+      [
+        { upstream: 'a', model: undefined },
+        { upstream: 'b', model: 'alias' },
+      ],
+      [{ upstream: 'b', model: undefined }],
+    ])
+    expect(o.modelsEndpoint).toBe('routes')
   })
 
   it.each([
@@ -49,12 +86,36 @@ describe('resolveOptions', () => {
     ],
     [
       { upstream: { origin: 'https://x.example/v1' } },
-      'upstream.origin must be an origin only (put the path in upstream.basePath) (got "https://x.example/v1")',
+      'upstream.origin must be an origin only (put the path in basePath) (got "https://x.example/v1")',
     ],
     [{ upstream: { connections: 0 } }, 'upstream.connections must be an integer >= 1 (got 0)'],
     [{ upstream: { headers: { 'x-a': 1 } } }, 'upstream.headers.x-a must be a string (got 1)'],
     [{ models: ['ok', ''] }, 'models must be an array of non-empty strings (got ["ok",""])'],
     [{ limit: { rpm: 0 } }, 'limit.rpm must be an integer >= 1 (got 0)'],
+    [
+      { upstream: {}, upstreams: [] },
+      'upstream and upstreams cannot both be set: list every upstream in upstreams',
+    ],
+    [{ upstreams: [] }, 'upstreams must be a non-empty array (got [])'],
+    [{ upstreams: [{ name: 'a' }, { name: 'a' }] }, 'upstreams[1].name must be unique (got "a")'],
+    [
+      { upstream: { auth: 'basic' } },
+      'upstream.auth must be one of bearer, api-key, anthropic (got "basic")',
+    ],
+    [
+      { upstreams: [{ name: 'a' }], routes: [{ model: 'x', upstreams: ['b'] }] },
+      'routes[0].upstreams[0] must be the name of an upstream (a) (got "b")',
+    ],
+    [
+      { routes: [{ model: '', upstreams: ['default'] }] },
+      'routes[0].model must be a non-empty string (got "")',
+    ],
+    [{ retry: { attempts: 0 } }, 'retry.attempts must be an integer >= 1 (got 0)'],
+    [
+      { retry: { statuses: [200] } },
+      'retry.statuses must be an array of HTTP statuses from 400 to 599 (got [200])',
+    ],
+    [{ modelsEndpoint: 'all' }, "modelsEndpoint must be one of 'proxy', 'routes', 'merge' (got \"all\")"],
   ])('rejects %j naming the field', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(message)
   })
@@ -90,12 +151,12 @@ describe('fromEnv', () => {
   })
 
   it('leaves the seed defaults when nothing is set', () => {
-    const o = resolveOptions(fromEnv({}))
-    expect(o.upstream.origin).toBe('https://api.openai.com')
-    expect(o.upstream.requestPath).toBe('/v1/responses')
-    expect(o.upstream.warmupPath).toBe('/v1/models')
-    expect(o.upstream.connections).toBe(availableParallelism())
-    expect(o.limit).toBeUndefined()
+    const [u] = resolveOptions(fromEnv({})).upstreams
+    expect(u!.origin).toBe('https://api.openai.com')
+    expect(u!.requestPath).toBe('/v1/responses')
+    expect(u!.warmupPath).toBe('/v1/models')
+    expect(u!.connections).toBe(availableParallelism())
+    expect(resolveOptions(fromEnv({})).limit).toBeUndefined()
   })
 
   it('rejects a non-integer number variable by name', () => {

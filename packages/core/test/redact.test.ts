@@ -124,7 +124,7 @@ describe('what Velox logs holds no credential', () => {
       const messages = log.lines.map((l) => l.msg)
       expect(messages).toEqual(
         expect.arrayContaining([
-          'velox: upstream request failed',
+          'velox: upstream attempt failed',
           'velox: upstream failed mid-response',
           'velox: sidecar listening',
           'velox: sidecar request refused',

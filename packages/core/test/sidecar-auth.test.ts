@@ -69,7 +69,7 @@ describe('a loopback sidecar given a token', () => {
 })
 
 describe('a sidecar that cannot listen', () => {
-  it('rejects ready() with the reason, and the gateway still serves and closes', async () => {
+  it('logs why, rejects sidecar.ready() with it, and the gateway still becomes ready and closes', async () => {
     const first = createGateway({ upstream: { origin: 'http://127.0.0.1:9' }, sidecar: { port: 0 } })
     await first.ready()
     const port = Number(new URL(first.sidecar!.url!).port)
@@ -82,7 +82,9 @@ describe('a sidecar that cannot listen', () => {
     }
     const second = createGateway({ upstream: { origin: 'http://127.0.0.1:9' }, sidecar: { port }, logger })
     try {
-      await expect(second.ready()).rejects.toThrow(/^sidecar could not listen: listen EADDRINUSE/)
+      await expect(second.sidecar!.ready()).rejects.toThrow(/^sidecar could not listen: listen EADDRINUSE/)
+      await second.ready() // never rejects: the gateway serves without its sidecar
+      expect(second.sidecar!.url).toBeUndefined()
       expect(second.telemetry).toBeNull() // nothing collects records nobody can read
       expect(warnings).toEqual([
         expect.stringMatching(/^velox: the sidecar did not start: sidecar could not listen/),

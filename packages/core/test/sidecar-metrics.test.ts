@@ -23,9 +23,10 @@ describe('GET /metrics on the sidecar', () => {
   beforeAll(async () => {
     f = await startSidecarFixture({
       models: ['gpt-4o*', 'text-embedding-*'],
+      retry: { attempts: 2, baseDelayMs: 0 }, // the forced 500 below is retried once
       sidecar: { sampleIntervalMs: 20 },
     })
-    up = f.mock.url
+    up = 'default' // the upstream's name: records and metrics label upstreams by name
     const v1 = `${f.app}/v1`
     for (const text of ['one', 'two words', 'three words here']) {
       const res = await postJson(`${v1}/chat/completions`, {
@@ -95,8 +96,10 @@ describe('GET /metrics on the sidecar', () => {
       { labels: { code: 'VELOX_ERR_MISSING_MODEL' }, value: 1 },
       { labels: { code: 'VELOX_ERR_MODEL_NOT_FOUND' }, value: 1 },
     ])
-    expect(series(m, 'velox_upstream_attempts_total')).toEqual([{ labels: { upstream: up }, value: 10 }])
-    expect(series(m, 'velox_upstream_retries_total')).toEqual([])
+    // 10 requests reached the upstream; the 500 was tried twice.
+    expect(series(m, 'velox_upstream_attempts_total')).toEqual([{ labels: { upstream: up }, value: 11 }])
+    expect(series(m, 'velox_upstream_retries_total')).toEqual([{ labels: { upstream: up }, value: 1 }])
+    expect(series(m, 'velox_upstream_fallbacks_total')).toEqual([])
     expect(series(m, 'velox_client_aborts_total')).toEqual([])
     expect(sampleValue(m, 'velox_telemetry_dropped_total')).toBe(0)
   })

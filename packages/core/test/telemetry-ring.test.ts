@@ -193,7 +193,7 @@ describe('telemetry records from the writer to the metrics', () => {
       external: 2048,
       arrayBuffers: 0,
     })
-    p.writer.pool({ origin: 'https://api.openai.com', connected: 4, free: 1, pending: 2, running: 3 })
+    p.writer.pool({ name: 'openai', connected: 4, free: 1, pending: 2, running: 3 })
     p.reader.drain()
     const m = await p.scrape()
     expect(series(m, 'velox_main_eventloop_delay_seconds')).toEqual([
@@ -210,7 +210,7 @@ describe('telemetry records from the writer to the metrics', () => {
       { labels: { type: 'heap_used' }, value: 40 * 1024 * 1024 },
       { labels: { type: 'rss' }, value: 200 * 1024 * 1024 },
     ])
-    const upstream = 'https://api.openai.com'
+    const upstream = 'openai'
     expect(series(m, 'velox_upstream_pool_connections')).toEqual([
       { labels: { upstream, state: 'connected' }, value: 4 },
       { labels: { upstream, state: 'free' }, value: 1 },

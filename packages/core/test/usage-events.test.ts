@@ -38,7 +38,7 @@ describe('usage events', () => {
     expect(event).toEqual({
       key: undefined,
       model: 'gpt-4o-mini',
-      upstream: mock.url,
+      upstream: 'default',
       status: 200,
       inputTokens: usage.prompt_tokens,
       outputTokens: usage.completion_tokens,

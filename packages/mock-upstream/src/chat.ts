@@ -89,7 +89,7 @@ export async function chatCompletions(ex: Exchange, body: JsonObject): Promise<v
   const includeUsage = isJsonObject(streamOptions) && streamOptions.include_usage === true
   // With include_usage the real API puts `"usage":null` on every chunk before the usage chunk.
   const tail = includeUsage ? { usage: null } : {}
-  const chunk = (delta: object, finish: string | null) =>
+  const event = (choices: object[], extra: object) =>
     dataEvent({
       id: head.id,
       object: 'chat.completion.chunk',
@@ -97,27 +97,16 @@ export async function chatCompletions(ex: Exchange, body: JsonObject): Promise<v
       model,
       service_tier: 'default',
       system_fingerprint: fingerprint,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      ...tail,
+      choices,
+      ...extra,
     })
+  const chunk = (delta: object, finish: string | null) =>
+    event([{ index: 0, delta, logprobs: null, finish_reason: finish }], tail)
 
   const events = [chunk({ role: 'assistant', content: '' }, null)]
   for (const piece of completion.pieces) events.push(chunk({ content: piece }, null))
   events.push(chunk({}, finishReason))
-  if (includeUsage) {
-    events.push(
-      dataEvent({
-        id: head.id,
-        object: 'chat.completion.chunk',
-        created: head.created,
-        model,
-        service_tier: 'default',
-        system_fingerprint: fingerprint,
-        choices: [],
-        usage,
-      }),
-    )
-  }
+  if (includeUsage) events.push(event([], { usage }))
   events.push(DONE_EVENT)
   await sendEventStream(ex, events)
 }

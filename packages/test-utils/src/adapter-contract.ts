@@ -9,19 +9,21 @@ import { describeHostApp } from './contract/host-app.js'
 import { describeProxying } from './contract/proxying.js'
 import { describeSdk } from './contract/sdk.js'
 import { describeStreaming } from './contract/streaming.js'
-import type { MakeHarness } from './harness.js'
+import type { AdapterTraits, MakeHarness } from './harness.js'
 
 /**
  * @example
- * runAdapterContract('express', async ({ gateway, bodyParserFirst }) => { ...build app...; return { url, close } })
+ * runAdapterContract('express', async ({ gateway, bodyParserFirst }) => { ...build app...; return { url, close } }, {
+ *   afterBodyParser: 'reserialized',
+ * })
  */
-export function runAdapterContract(name: string, makeHarness: MakeHarness): void {
+export function runAdapterContract(name: string, makeHarness: MakeHarness, traits: AdapterTraits): void {
   describe(`${name} adapter contract`, () => {
     const fixture = useContractFixture(makeHarness)
     describeProxying(fixture)
     describeStreaming(fixture)
     describeErrors(fixture)
     describeSdk(fixture)
-    describeHostApp(fixture)
+    describeHostApp(fixture, traits)
   })
 }

@@ -9,7 +9,7 @@ import type { Gateway } from '@velox/core'
 
 export interface HarnessOptions {
   gateway: Gateway
-  /** Mount the framework's JSON body parser before Velox (the slower, re-serializing path). */
+  /** Mount the framework's JSON body parser before Velox (what Velox then forwards: AdapterTraits). */
   bodyParserFirst: boolean
 }
 
@@ -20,3 +20,14 @@ export interface Harness {
 }
 
 export type MakeHarness = (options: HarnessOptions) => Promise<Harness>
+
+/** What differs between frameworks by design, so the suite can assert each one exactly. */
+export interface AdapterTraits {
+  /**
+   * What reaches the upstream in the `bodyParserFirst` app. `'byte-exact'`: the original bytes,
+   * because the framework's parser kept them (koa-bodyparser's `rawBody`) or never reads Velox's
+   * routes (Fastify's encapsulated parser). `'reserialized'`: only the parsed value was left
+   * (express.json()), so the core serializes it again and counts it in `reserializedBodies`.
+   */
+  afterBodyParser: 'byte-exact' | 'reserialized'
+}

@@ -6,8 +6,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 
-const NOT_FORWARDED_UP = new Set([
-  // hop-by-hop
+/** Hop-by-hop headers (RFC 9110 7.6.1): they describe one connection, never the next one. */
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -15,6 +15,10 @@ const NOT_FORWARDED_UP = new Set([
   'te',
   'trailer',
   'upgrade',
+]
+
+const NOT_FORWARDED_UP = new Set([
+  ...HOP_BY_HOP,
   'http2-settings',
   'expect',
   // recomputed for the upstream
@@ -38,13 +42,7 @@ const NOT_FORWARDED_UP = new Set([
 ])
 
 const NOT_FORWARDED_DOWN = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
+  ...HOP_BY_HOP,
   'proxy-authenticate',
   'alt-svc',
   'set-cookie',
@@ -71,6 +69,7 @@ export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   extra: readonly string[],
   extraNames: ReadonlySet<string>,
+  bodyDecoded = false,
 ): string[] {
   const out: string[] = []
   const alsoDrop = connectionTokens(incoming.connection)
@@ -78,6 +77,7 @@ export function upstreamRequestHeaders(
     if (NOT_FORWARDED_UP.has(name) || name.charCodeAt(0) === 0x3a /* ':' pseudo-header (HTTP/2) */) continue
     if (alsoDrop?.has(name)) continue
     if (extraNames.has(name)) continue
+    if (bodyDecoded && name === 'content-encoding') continue
     const value = incoming[name]
     if (value === undefined) continue
     if (typeof value === 'string') out.push(name, value)
@@ -88,10 +88,21 @@ export function upstreamRequestHeaders(
   return out
 }
 
-/** The flat header list for the client, from undici's raw `[name, value, ...]` Buffers. */
-export function clientResponseHeaders(raw: Buffer[]): { headers: string[]; eventStream: boolean } {
+export interface ClientResponseHeaders {
+  /** The flat `[name, value, ...]` list for the client. */
+  headers: string[]
+  eventStream: boolean
+  /** The upstream's Retry-After and retry-after-ms values, for the retry policy. */
+  retryAfter: string | undefined
+  retryAfterMs: string | undefined
+}
+
+/** The headers for the client, from undici's raw `[name, value, ...]` Buffers. */
+export function clientResponseHeaders(raw: Buffer[]): ClientResponseHeaders {
   const headers: string[] = []
   let eventStream = false
+  let retryAfter: string | undefined
+  let retryAfterMs: string | undefined
   let alsoDrop: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase()
@@ -102,7 +113,9 @@ export function clientResponseHeaders(raw: Buffer[]): { headers: string[]; event
     if (NOT_FORWARDED_DOWN.has(name) || alsoDrop?.has(name)) continue
     const value = raw[i + 1]!.toString('latin1')
     if (name === 'content-type' && value.startsWith('text/event-stream')) eventStream = true
+    else if (name === 'retry-after') retryAfter = value
+    else if (name === 'retry-after-ms') retryAfterMs = value
     headers.push(name, value)
   }
-  return { headers, eventStream }
+  return { headers, eventStream, retryAfter, retryAfterMs }
 }

@@ -1,40 +1,79 @@
 /**
- * One proxied request on the wire: the undici dispatch handler that writes the upstream's status,
- * headers and body straight into the client's ServerResponse as they arrive (DESIGN.md measured
- * this at 0.4-0.6x the CPU of request() + pipeline()). No Readable, no promise per request.
+ * One proxied request, over as many upstream attempts as it takes: the state machine that tries
+ * the route's candidates in order, retries with backoff and honours Retry-After, and writes the
+ * chosen response straight into the client's ServerResponse as it arrives (DESIGN.md measured
+ * undici `dispatch` with a handler at 0.4-0.6x the CPU of request() + pipeline()).
  *
- * The traps this handler is written around (DESIGN.md):
- * - undici calls it in the async context of whichever request opened the pooled socket, so all
- *   per-request state lives on this object, never in AsyncLocalStorage;
- * - 1xx responses are not the response;
- * - the client may leave before undici calls onConnect (we abort as soon as it does);
- * - onError must never throw.
+ * Retries and fallbacks happen only while nothing has reached the client: a JSON response's
+ * headers are held until its first body bytes (so a failure before them can still be retried);
+ * an event stream's headers go out at once (the client should see its 200 while a model thinks),
+ * and from then on the exchange is committed to that upstream.
+ *
+ * The undici traps this is written around (DESIGN.md): callbacks run in the async context of
+ * whichever request opened the socket, so all state lives on this object; 1xx responses are not
+ * the response; the client may leave before undici connects (the attempt aborts on connect);
+ * onError must never throw (UpstreamAttempt guards it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errors as undiciErrors } from 'undici'
-import { VeloxError } from '../errors.js'
+import { VeloxError, type VeloxErrorCode } from '../errors.js'
+import { spliceModel } from '../json/splice-model.js'
 import type { GatewayContext } from '../node/context.js'
 import { writeError } from '../node/write-error.js'
+import type { Candidate } from '../route/router.js'
 import { UsageCapture } from '../stream/usage.js'
 import type { ExchangeRecord, RequestInfo } from '../telemetry/exchange-record.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js'
+import { backoffMs, retryAfterMs } from './retry-policy.js'
+import { type AttemptOwner, UpstreamAttempt } from './upstream-attempt.js'
 import { upstreamErrorCode } from './upstream-errors.js'
 
-export class ProxyExchange {
+/** The request as the exchange forwards it. */
+export interface Outgoing {
+  /** The path after the prefix, with its query (`/chat/completions?x=1`); '' for the bare prefix. */
+  readonly pathAndQuery: string
+  readonly body: Buffer | null
+  /** The model token's byte range in `body`, for aliases ([-1, -1] when there is none). */
+  readonly modelStart: number
+  readonly modelEnd: number
+  /** A framework's parser already decoded the body: the client's Content-Encoding no longer applies. */
+  readonly decoded: boolean
+}
+
+const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the connection')
+const DEADLINE = new undiciErrors.RequestAbortedError('total timeout')
+
+export class ProxyExchange implements AttemptOwner {
   readonly ctx: GatewayContext
   readonly info: RequestInfo
   readonly req: IncomingMessage
   readonly res: ServerResponse
-  /** The pooled slab behind the body, returned when undici is done with the request. */
+  readonly outgoing: Outgoing
+  readonly candidates: readonly Candidate[]
+  /** The pooled slab behind the body, returned when no attempt can need it any more. */
   slab: Buffer | null
-  abortUpstream: ((err: Error) => void) | null = null
+  candidateIndex = 0
+  /** Attempts on the current candidate, the one in flight included. */
+  attemptOnCandidate = 0
+  totalAttempts = 0
+  attempt: UpstreamAttempt | null = null
+  retryTimer: NodeJS.Timeout | undefined = undefined
+  /** The wait before the next attempt, chosen when a retryable response's headers came. */
+  pendingWait = 0
+  deadlineTimer: NodeJS.Timeout | undefined = undefined
+  deadlineAt = 0
+  deadlineHit = false
+  /** Headers of a JSON response, held until its first body bytes. */
+  heldHeaders: string[] | null = null
+  heldStatus = 0
+  heldStatusText = ''
   resumeUpstream: (() => void) | null = null
-  responseStarted = false
+  /** Response bytes (or headers) went to the client: no retry from here on. */
+  committed = false
   clientGone = false
   finished = false
-  /** For the exchange record: what the client got, and when. */
   status = 0
-  errorCode: VeloxError['code'] | undefined = undefined
+  errorCode: VeloxErrorCode | undefined = undefined
   headersAt = 0
   firstByteAt = 0
   /** Reads token usage as the body passes; only when exchange records are wanted. */
@@ -45,54 +84,120 @@ export class ProxyExchange {
     info: RequestInfo,
     req: IncomingMessage,
     res: ServerResponse,
+    outgoing: Outgoing,
+    candidates: readonly Candidate[],
     slab: Buffer | null,
   ) {
     this.ctx = ctx
     this.info = info
     this.req = req
     this.res = res
+    this.outgoing = outgoing
+    this.candidates = candidates
     this.slab = slab
     this.onClientClose = this.onClientClose.bind(this)
     this.onDrain = this.onDrain.bind(this)
+    this.launch = this.launch.bind(this)
     res.on('close', this.onClientClose)
   }
 
-  /** Sends the request upstream. `body` is forwarded byte for byte. */
-  dispatch(path: string, body: Buffer | null): void {
-    const upstream = this.ctx.upstream
-    const headers = upstreamRequestHeaders(this.req.headers, upstream.injectedHeaders, upstream.injectedNames)
+  start(): void {
+    const totalMs = this.ctx.options.timeouts.totalMs
+    if (totalMs > 0) {
+      this.deadlineAt = performance.now() + totalMs
+      this.deadlineTimer = setTimeout(() => this.onDeadline(), totalMs)
+    }
+    this.attemptOnCandidate = 1
+    this.launch()
+  }
+
+  /** Sends the current attempt to the current candidate. */
+  launch(): void {
+    this.retryTimer = undefined
+    if (this.finished || this.clientGone) return
+    const candidate = this.candidates[this.candidateIndex]!
+    const upstream = candidate.upstream
+    upstream.attempts++
+    if (this.attemptOnCandidate > 1) upstream.retries++
+    else if (this.candidateIndex > 0) upstream.fallbacks++
+    this.totalAttempts++
+    const { pathAndQuery, modelStart } = this.outgoing
+    const config = upstream.config
+    const path =
+      pathAndQuery === '' || pathAndQuery.startsWith('?')
+        ? config.requestPath
+        : config.basePath + pathAndQuery
+    let body = this.outgoing.body
+    if (candidate.model !== undefined && body !== null && modelStart >= 0) {
+      body = spliceModel(body, modelStart, this.outgoing.modelEnd, candidate.model)
+    }
+    const headers = upstreamRequestHeaders(
+      this.req.headers,
+      upstream.injectedHeaders,
+      upstream.injectedNames,
+      this.outgoing.decoded,
+    )
+    const attempt = new UpstreamAttempt(this, upstream)
+    this.attempt = attempt
+    if (this.totalAttempts > 1) {
+      this.ctx.logger?.info(
+        { upstream: config.name, attempt: this.attemptOnCandidate, total: this.totalAttempts },
+        'velox: upstream attempt',
+      )
+    }
     try {
-      upstream.pool.dispatch({ method: this.info.method, path, headers, body }, this)
+      upstream.pool.dispatch({ method: this.info.method, path, headers, body }, attempt)
     } catch (err) {
-      this.onError(err as Error)
+      attempt.onError(err as Error)
     }
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.clientGone) abort(new undiciErrors.RequestAbortedError())
-    else this.abortUpstream = abort
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true // 100 Continue, 103 Early Hints: not the response
+  onAttemptHeaders(
+    attempt: UpstreamAttempt,
+    status: number,
+    raw: Buffer[],
+    resume: () => void,
+    text: string,
+  ): boolean {
+    if (attempt !== this.attempt) return false
+    if (status < 200) return true // 100 Continue, 103 Early Hints: not the response
     if (this.clientGone) return false
+    const { headers, eventStream, retryAfter, retryAfterMs: retryAfterMsHeader } = clientResponseHeaders(raw)
+    if (this.ctx.options.retry.statuses.has(status)) {
+      const wait = this.nextWait(retryAfterMs(retryAfterMsHeader, retryAfter))
+      if (wait !== undefined) {
+        attempt.upstream.failures++
+        attempt.discard = true // read its body to keep the connection, then retry
+        this.ctx.logger?.warn(
+          { upstream: attempt.upstream.config.name, status, waitMs: wait },
+          'velox: retrying',
+        )
+        this.pendingWait = wait
+        return true
+      }
+    }
     this.resumeUpstream = resume
-    const { headers, eventStream } = clientResponseHeaders(rawHeaders)
-    this.responseStarted = true
-    this.status = statusCode
+    this.status = status
     if (this.ctx.recordsWanted) {
       this.headersAt = performance.now()
       this.usage = new UsageCapture(eventStream)
     }
-    if (statusText && !('stream' in this.res)) this.res.writeHead(statusCode, statusText, headers)
-    else this.res.writeHead(statusCode, headers)
-    // A stream's first event may be seconds away (a model thinking): let the client see the status now.
-    if (eventStream) this.res.flushHeaders()
+    if (eventStream) {
+      this.writeHead(status, text, headers)
+      // A stream's first event may be seconds away (a model thinking): let the client see the status now.
+      this.res.flushHeaders()
+    } else {
+      this.heldHeaders = headers
+      this.heldStatus = status
+      this.heldStatusText = text
+    }
     return true
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.clientGone) return false
+  onAttemptData(attempt: UpstreamAttempt, chunk: Buffer): boolean {
+    if (attempt !== this.attempt || this.clientGone) return false
+    if (attempt.discard) return true
+    if (this.heldHeaders !== null) this.releaseHeldHeaders()
     if (this.usage !== null) {
       if (this.firstByteAt === 0) this.firstByteAt = performance.now()
       this.usage.onChunk(chunk)
@@ -111,46 +216,130 @@ export class ProxyExchange {
     this.resumeUpstream?.()
   }
 
-  onComplete(): void {
-    if (!this.clientGone) this.res.end()
+  onAttemptComplete(attempt: UpstreamAttempt): void {
+    if (attempt !== this.attempt) return
+    if (attempt.discard) return this.retryAfter(this.pendingWait)
+    if (this.clientGone) return this.finish()
+    if (this.heldHeaders !== null) this.releaseHeldHeaders()
+    this.res.end()
     this.finish()
   }
 
-  onError(err: Error): void {
-    try {
-      if (this.finished) return
-      if (this.clientGone) return this.finish()
-      const counters = this.ctx.counters
-      if (this.responseStarted) {
-        // Bytes already reached the client: cutting the response is the only truthful signal.
-        counters.upstreamFailedMidResponse++
-        this.ctx.logger?.warn({ err: describe(err) }, 'velox: upstream failed mid-response')
-        this.res.destroy()
-      } else {
-        const velox = new VeloxError(upstreamErrorCode(err))
-        this.status = velox.status
-        this.errorCode = velox.code
-        counters.rejected++
-        counters.errors[velox.code] = (counters.errors[velox.code] ?? 0) + 1
-        this.ctx.logger?.warn({ err: describe(err), code: velox.code }, 'velox: upstream request failed')
-        writeError(this.res, velox)
-      }
-      this.finish()
-    } catch {
-      // onError must never throw into undici.
+  onAttemptError(attempt: UpstreamAttempt, err: Error): void {
+    if (attempt !== this.attempt || this.finished) return
+    this.attempt = null
+    if (this.clientGone) return this.finish()
+    if (attempt.discard && !this.deadlineHit) return this.retryAfter(this.pendingWait) // its body failed: retry all the same
+    const counters = this.ctx.counters
+    if (this.committed) {
+      // Bytes already reached the client: cutting the response is the only truthful signal.
+      counters.upstreamFailedMidResponse++
+      this.ctx.logger?.warn(
+        { upstream: attempt.upstream.config.name, err: describe(err) },
+        'velox: upstream failed mid-response',
+      )
+      this.res.destroy()
+      return this.finish()
     }
+    this.heldHeaders = null
+    attempt.upstream.failures++
+    const code: VeloxErrorCode = this.deadlineHit
+      ? 'VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT'
+      : upstreamErrorCode(err)
+    const wait = this.deadlineHit ? undefined : this.nextWait(undefined)
+    this.ctx.logger?.warn(
+      { upstream: attempt.upstream.config.name, code, err: describe(err), retry: wait !== undefined },
+      'velox: upstream attempt failed',
+    )
+    if (wait !== undefined) return this.retryAfter(wait)
+    this.fail(code)
+  }
+
+  /**
+   * Moves to the next attempt (the same candidate, or the next one) and returns the wait before it,
+   * or undefined when there is none left within the limits.
+   */
+  nextWait(upstreamAsked: number | undefined): number | undefined {
+    const policy = this.ctx.options.retry
+    let wait: number | undefined
+    let sameCandidate = this.attemptOnCandidate < policy.attempts
+    if (sameCandidate) {
+      const backoff = backoffMs(policy, this.attemptOnCandidate)
+      if (upstreamAsked !== undefined && upstreamAsked > policy.maxRetryAfterMs) sameCandidate = false
+      else wait = Math.max(backoff, upstreamAsked ?? 0)
+    }
+    if (!sameCandidate) {
+      if (this.candidateIndex + 1 >= this.candidates.length) return undefined
+      wait = 0 // another upstream: no reason to wait
+    }
+    if (this.deadlineAt > 0 && performance.now() + wait! >= this.deadlineAt) return undefined
+    if (sameCandidate) this.attemptOnCandidate++
+    else {
+      this.candidateIndex++
+      this.attemptOnCandidate = 1
+    }
+    return wait
+  }
+
+  retryAfter(wait: number): void {
+    this.attempt = null
+    this.retryTimer = setTimeout(this.launch, wait)
+  }
+
+  onDeadline(): void {
+    this.deadlineTimer = undefined
+    if (this.finished) return
+    this.deadlineHit = true
+    // In flight: the error path answers 504, or cuts a response already under way.
+    if (this.attempt !== null) return this.attempt.abort(DEADLINE)
+    this.clearRetry()
+    this.fail('VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT')
   }
 
   onClientClose(): void {
     if (this.finished || this.res.writableFinished) return
     this.clientGone = true
     this.ctx.counters.clientAborted++
-    this.abortUpstream?.(new undiciErrors.RequestAbortedError())
+    this.clearRetry()
+    if (this.attempt !== null) this.attempt.abort(CLIENT_LEFT)
+    else this.finish() // between attempts: nothing in flight
+  }
+
+  releaseHeldHeaders(): void {
+    this.writeHead(this.heldStatus, this.heldStatusText, this.heldHeaders!)
+    this.heldHeaders = null
+  }
+
+  writeHead(status: number, text: string, headers: string[]): void {
+    this.committed = true
+    if (text && !('stream' in this.res)) this.res.writeHead(status, text, headers)
+    else this.res.writeHead(status, headers)
+  }
+
+  fail(code: VeloxErrorCode): void {
+    const error = new VeloxError(code)
+    const counters = this.ctx.counters
+    this.status = error.status
+    this.errorCode = code
+    counters.rejected++
+    counters.errors[code] = (counters.errors[code] ?? 0) + 1
+    writeError(this.res, error)
+    this.finish()
+  }
+
+  clearRetry(): void {
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer)
+      this.retryTimer = undefined
+    }
   }
 
   finish(): void {
     if (this.finished) return
     this.finished = true
+    this.attempt = null
+    this.clearRetry()
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer)
     this.res.off('close', this.onClientClose)
     this.res.off('drain', this.onDrain)
     const counters = this.ctx.counters
@@ -171,11 +360,11 @@ export class ProxyExchange {
       path: info.path,
       model: info.model,
       stream: info.stream,
-      status: this.clientGone && !this.responseStarted ? 0 : this.status,
+      status: this.clientGone && !this.committed ? 0 : this.status,
       errorCode: this.errorCode,
       key: info.key,
-      upstream: this.ctx.upstream.config.origin,
-      attempts: 1,
+      upstream: this.candidates[this.candidateIndex]!.upstream.config.name,
+      attempts: this.totalAttempts,
       clientAborted: this.clientGone,
       latencyMs: performance.now() - info.startedAt,
       ttfbMs: this.headersAt === 0 ? undefined : this.headersAt - info.startedAt,

@@ -17,6 +17,7 @@ export function upstreamErrorCode(err: unknown): VeloxErrorCode {
   const code = String((err as { code?: unknown })?.code ?? '')
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'VELOX_ERR_UPSTREAM_CONNECT_TIMEOUT'
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'VELOX_ERR_UPSTREAM_HEADERS_TIMEOUT'
+  if (code === 'UND_ERR_BODY_TIMEOUT') return 'VELOX_ERR_UPSTREAM_BODY_TIMEOUT'
   if (UNREACHABLE.has(code)) return 'VELOX_ERR_UPSTREAM_UNREACHABLE'
   if (
     code.startsWith('ERR_TLS') ||

@@ -1,11 +1,15 @@
 /**
  * One upstream provider: its undici Pool (HTTP/1.1 keep-alive, or HTTP/2 over TLS when
- * negotiated), the credentials injected on every request, and its pool statistics.
+ * negotiated), the credentials injected on every request in its auth style, warm-up, and its
+ * counters (attempts, retries, fallbacks) next to the pool's own statistics.
  */
 import { Pool } from 'undici'
-import type { ResolvedOptions, ResolvedUpstream } from '../options.js'
+import type { ResolvedOptions } from '../options.js'
+import type { UpstreamAttempt } from './upstream-attempt.js'
+import type { ResolvedUpstream } from './upstream-options.js'
 
 export interface UpstreamStats {
+  name: string
   origin: string
   /** Connections open now. */
   connected: number
@@ -17,14 +21,44 @@ export interface UpstreamStats {
   running: number
   /** pending + running. */
   size: number
+  /** Requests sent to this upstream, retries included. */
+  attempts: number
+  /** Attempts that were retries on this same upstream. */
+  retries: number
+  /** Requests that came here after another candidate failed. */
+  fallbacks: number
+  /** Attempts that ended in a transport error or a retryable status. */
+  failures: number
+}
+
+const ANTHROPIC_VERSION = '2023-06-01'
+
+/** What the stuck attempts are aborted with after a GOAWAY; the exchange retries them. */
+export class GoawayError extends Error {
+  readonly code = 'VELOX_UPSTREAM_GOAWAY'
+  constructor() {
+    super('HTTP/2 GOAWAY: request re-sent on a new connection')
+    this.name = 'GoawayError'
+  }
 }
 
 export class Upstream {
   readonly config: ResolvedUpstream
   readonly pool: Pool
-  /** Lowercased `[name, value, ...]` pairs added to every request (credentials last, so they win). */
+  /** Lowercased `[name, value, ...]` pairs that replace any client header of the same name. */
   readonly injectedHeaders: readonly string[]
   readonly injectedNames: ReadonlySet<string>
+  /**
+   * HTTP/2 only: attempts sent and still waiting for response headers. undici 7.30 fails just one
+   * of the streams a GOAWAY cuts off and leaves the others pending forever with no connection
+   * (seen here: 14 of 20 requests of a burst hung); aborting them frees the pool, and the exchange
+   * sends them again on a new connection.
+   */
+  readonly awaitingHeaders: Set<UpstreamAttempt> | null
+  attempts = 0
+  retries = 0
+  fallbacks = 0
+  failures = 0
 
   constructor(config: ResolvedUpstream, timeouts: ResolvedOptions['timeouts']) {
     this.config = config
@@ -33,6 +67,11 @@ export class Upstream {
       connections: config.connections,
       allowH2: config.http2,
       pipelining: 1,
+      // LLM traffic is sparse and bursty: undici's 4 s default would close connections between
+      // calls and pay a TLS handshake again. A server that says less (Keep-Alive: timeout=N) wins;
+      // the race with a server closing first is a reset before headers, which the exchange retries.
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
       headersTimeout: timeouts.headersMs,
       bodyTimeout: timeouts.bodyIdleMs,
       connect: {
@@ -43,17 +82,37 @@ export class Upstream {
       },
     })
     const injected: string[] = []
-    for (const [name, value] of Object.entries(config.headers)) {
-      if (name !== 'authorization') injected.push(name, value)
+    for (const [name, value] of Object.entries(config.headers)) injected.push(name, value)
+    if (config.apiKey !== undefined) {
+      const key = config.apiKey
+      if (config.auth === 'bearer') injected.push('authorization', `Bearer ${key}`)
+      else if (config.auth === 'api-key') injected.push('api-key', key)
+      else {
+        injected.push('x-api-key', key)
+        if (config.headers['anthropic-version'] === undefined)
+          injected.push('anthropic-version', ANTHROPIC_VERSION)
+      }
     }
-    if (config.apiKey !== undefined) injected.push('authorization', `Bearer ${config.apiKey}`)
     this.injectedHeaders = Object.freeze(injected)
     this.injectedNames = new Set(injected.filter((_, i) => i % 2 === 0))
+    this.awaitingHeaders = config.http2 ? new Set() : null
+    if (config.http2) {
+      this.pool.on('disconnect', (_origin, _clients, err) => {
+        // After undici's own GOAWAY handling has run, unstick what it left behind.
+        if (/GOAWAY/.test(err?.message ?? '')) setImmediate(() => this.abortAwaitingHeaders())
+      })
+    }
+  }
+
+  abortAwaitingHeaders(): void {
+    const stuck = [...this.awaitingHeaders!]
+    this.awaitingHeaders!.clear()
+    for (const attempt of stuck) attempt.abort(new GoawayError())
   }
 
   /** Opens connections ahead of traffic with GETs of the warm-up path (not HEAD: some providers close on it). */
   async warmup(connections = this.config.connections): Promise<void> {
-    const headers: string[] = [...this.injectedHeaders]
+    const headers = [...this.injectedHeaders]
     await Promise.all(
       Array.from({ length: connections }, async () => {
         const { body } = await this.pool.request({ method: 'GET', path: this.config.warmupPath, headers })
@@ -65,12 +124,17 @@ export class Upstream {
   stats(): UpstreamStats {
     const s = this.pool.stats
     return {
+      name: this.config.name,
       origin: this.config.origin,
       connected: s.connected,
       free: s.free,
       pending: s.pending,
       running: s.running,
       size: s.size,
+      attempts: this.attempts,
+      retries: this.retries,
+      fallbacks: this.fallbacks,
+      failures: this.failures,
     }
   }
 

@@ -124,7 +124,8 @@ class BodyReader {
   }
 }
 
-function tooLarge(maxBytes: number): string {
+/** The 413 message, shared with bodies a framework's parser read (see handle-request.ts). */
+export function tooLarge(maxBytes: number): string {
   return `Request body is larger than the gateway allows (${maxBytes} bytes)`
 }
 

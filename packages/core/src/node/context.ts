@@ -7,6 +7,7 @@ import type { Upstream } from '../egress/upstream.js'
 import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
 import type { Logger, ResolvedOptions } from '../options.js'
+import type { Router } from '../route/router.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
 import type { TelemetrySink } from '../telemetry/telemetry-sink.js'
 
@@ -32,7 +33,9 @@ export interface RequestCounters {
 export interface GatewayContext {
   readonly options: ResolvedOptions
   readonly bufferPool: BufferPool
-  readonly upstream: Upstream
+  /** Every upstream, the default first. */
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
   readonly counters: RequestCounters
   readonly closing: boolean
   readonly logger: Logger | undefined

@@ -4,10 +4,11 @@
  * hand the exchange to the upstream. Every failure here becomes an OpenAI-style error.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ProxyExchange } from '../egress/proxy-exchange.js'
+import { type Outgoing, ProxyExchange } from '../egress/proxy-exchange.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
-import { CLIENT_GONE, readBody } from '../ingress/read-body.js'
-import { extractFields, JsonSyntaxError } from '../json/extract-fields.js'
+import { CLIENT_GONE, readBody, tooLarge } from '../ingress/read-body.js'
+import { type ExtractedFields, extractFields, JsonSyntaxError } from '../json/extract-fields.js'
+import { answerModels } from '../route/models-endpoint.js'
 import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
 import type { GatewayContext } from './context.js'
 import { ALLOW_HEADER, ALLOWED_METHODS, isJsonContentType, isSafePath, MODEL_REQUIRED } from './endpoints.js'
@@ -29,6 +30,15 @@ function reject(
   counters.errors[error.code] = (counters.errors[error.code] ?? 0) + 1
   writeError(res, error, options)
   if (ctx.recordsWanted) ctx.recordExchange(rejectedRecord(info, error.status, error.code))
+}
+
+function modelNotFound(model: string): VeloxError {
+  const shown = model.length > 200 ? `${model.slice(0, 200)}...` : model
+  return fail(
+    'VELOX_ERR_MODEL_NOT_FOUND',
+    `The model '${shown}' does not exist or you do not have access to it`,
+    'model',
+  )
 }
 
 function fail(code: VeloxErrorCode, message?: string, param: string | null = null): VeloxError {
@@ -68,13 +78,21 @@ export function handleRequest(
   if (!ALLOWED_METHODS.has(method)) {
     return reject(ctx, info, res, fail('VELOX_ERR_METHOD_NOT_ALLOWED'), { headers: { allow: ALLOW_HEADER } })
   }
-  const upstream = ctx.upstream.config
-  const upstreamPath =
-    rest === '' || rest === '/'
-      ? upstream.requestPath
-      : upstream.basePath + rest + (query === -1 ? '' : url.slice(query))
+  const pathAndQuery = rest === '/' ? '' : rest + (query === -1 ? '' : url.slice(query))
 
-  if (method !== 'POST') return forward(ctx, info, req, res, upstreamPath, null, null)
+  if (method !== 'POST') {
+    if (method === 'GET' && rest === '/models' && ctx.options.modelsEndpoint !== 'proxy') {
+      return answerModels(ctx, info, res)
+    }
+    return forward(
+      ctx,
+      info,
+      req,
+      res,
+      { pathAndQuery, body: null, modelStart: -1, modelEnd: -1, decoded: false },
+      null,
+    )
+  }
 
   const needsModel = MODEL_REQUIRED.has(rest)
   const json = isJsonContentType(req.headers['content-type'])
@@ -92,7 +110,12 @@ export function handleRequest(
 
   if (body !== undefined) {
     const bytes = Buffer.isBuffer(body) ? body : reserialize(ctx, body.parsed)
-    return onBody(ctx, info, req, res, upstreamPath, needsModel, true, bytes, null)
+    // The parser's own limit may be higher than the gateway's: the bound holds whoever read the body.
+    if (bytes.length > ctx.options.maxBodyBytes) {
+      const error = fail('VELOX_ERR_BODY_TOO_LARGE', tooLarge(ctx.options.maxBodyBytes))
+      return reject(ctx, info, res, error, { closeConnection: true })
+    }
+    return onBody(ctx, info, req, res, pathAndQuery, needsModel, true, bytes, null, true)
   }
   readBody(
     req,
@@ -106,7 +129,7 @@ export function handleRequest(
         return
       }
       if (err !== null) return reject(ctx, info, res, err, { closeConnection: true })
-      onBody(ctx, info, req, res, upstreamPath, needsModel, json, bytes, slab)
+      onBody(ctx, info, req, res, pathAndQuery, needsModel, json, bytes, slab, false)
     },
   )
 }
@@ -126,20 +149,25 @@ function onBody(
   info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  upstreamPath: string,
+  pathAndQuery: string,
   needsModel: boolean,
   json: boolean,
   body: Buffer,
   slab: Buffer | null,
+  decoded: boolean,
 ): void {
+  let modelStart = -1
+  let modelEnd = -1
   if (json) {
-    const problem = checkFields(ctx, info, body, needsModel)
-    if (problem !== undefined) {
+    const checked = checkFields(ctx, info, body, needsModel)
+    if (checked instanceof VeloxError) {
       if (slab !== null) ctx.bufferPool.release(slab)
-      return reject(ctx, info, res, problem)
+      return reject(ctx, info, res, checked)
     }
+    modelStart = checked.modelStart
+    modelEnd = checked.modelEnd
   }
-  forward(ctx, info, req, res, upstreamPath, body, slab)
+  forward(ctx, info, req, res, { pathAndQuery, body, modelStart, modelEnd, decoded }, slab)
 }
 
 /** Scans the body and checks the fields the gateway relies on; fills `info`. */
@@ -148,7 +176,7 @@ function checkFields(
   info: RequestInfo,
   body: Buffer,
   needsModel: boolean,
-): VeloxError | undefined {
+): VeloxError | ExtractedFields {
   let fields: ReturnType<typeof extractFields>
   try {
     fields = extractFields(body)
@@ -158,7 +186,7 @@ function checkFields(
   }
   info.model = fields.model
   info.stream = fields.stream === true
-  if (!needsModel) return undefined
+  if (!needsModel) return fields
   if (!fields.isObject) {
     return fail('VELOX_ERR_INVALID_FIELD', 'The request body must be a JSON object')
   }
@@ -172,14 +200,9 @@ function checkFields(
   }
   const allowed = ctx.options.models
   if (allowed !== undefined && !allowed.some((glob) => glob.test(model))) {
-    const shown = model.length > 200 ? `${model.slice(0, 200)}...` : model
-    return fail(
-      'VELOX_ERR_MODEL_NOT_FOUND',
-      `The model '${shown}' does not exist or you do not have access to it`,
-      'model',
-    )
+    return modelNotFound(model)
   }
-  return undefined
+  return fields
 }
 
 function forward(
@@ -187,9 +210,13 @@ function forward(
   info: RequestInfo,
   req: IncomingMessage,
   res: ServerResponse,
-  path: string,
-  body: Buffer | null,
+  outgoing: Outgoing,
   slab: Buffer | null,
 ): void {
-  new ProxyExchange(ctx, info, req, res, slab).dispatch(path, body)
+  const candidates = ctx.router.resolve(info.model)
+  if (candidates === undefined) {
+    if (slab !== null) ctx.bufferPool.release(slab)
+    return reject(ctx, info, res, modelNotFound(info.model!))
+  }
+  new ProxyExchange(ctx, info, req, res, outgoing, candidates, slab).start()
 }

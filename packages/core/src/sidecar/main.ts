@@ -17,14 +17,14 @@ import { MainThreadSampler, poolSamples } from '../telemetry/main-thread-sampler
 import { TELEMETRY_RECORD_INT32S, TELEMETRY_RING_RECORDS } from '../telemetry/record-layout.js'
 import type { ResolvedSidecar } from '../telemetry/sidecar-options.js'
 import type { PendingTelemetry, TelemetrySink } from '../telemetry/telemetry-sink.js'
-import { TelemetryWriter } from '../telemetry/telemetry-writer.js'
+import { type PoolSample, TelemetryWriter } from '../telemetry/telemetry-writer.js'
 import type { LabelPair, SidecarWorkerData, WorkerMessage } from './worker-protocol.js'
 
 /** What the sidecar needs of the gateway. */
 export interface SidecarHost {
   telemetry: TelemetrySink | null
   readonly logger: Logger | undefined
-  stats(): { upstream: unknown }
+  stats(): { upstreams: readonly PoolSample[] }
 }
 
 export interface RunningSidecar {
@@ -111,7 +111,7 @@ export async function startSidecar({
   const sampler =
     writer === null
       ? null
-      : new MainThreadSampler(writer, options.sampleIntervalMs, () => poolSamples(host.stats().upstream))
+      : new MainThreadSampler(writer, options.sampleIntervalMs, () => poolSamples(host.stats().upstreams))
 
   return {
     url,

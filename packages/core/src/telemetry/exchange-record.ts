@@ -29,7 +29,7 @@ export interface ExchangeRecord {
   errorCode: VeloxErrorCode | undefined
   /** The rate-limit key of the caller (undefined without a limiter). */
   key: string | undefined
-  /** The upstream origin; '' when the request never went upstream. */
+  /** The name of the upstream that answered (the last one tried); '' when the request never went upstream. */
   upstream: string
   /** Upstream attempts made (0 when the request never went upstream; more than 1 after retries). */
   attempts: number

@@ -57,11 +57,13 @@ export class MainThreadSampler {
   }
 }
 
-/** The pools of `gateway.stats().upstream`: one object today, a list once several upstreams route. */
-export function poolSamples(upstream: unknown): PoolSample[] {
-  const list = Array.isArray(upstream) ? upstream : [upstream]
-  return list.filter(
-    (p): p is PoolSample =>
-      typeof p === 'object' && p !== null && typeof (p as PoolSample).origin === 'string',
-  )
+/** The pools of `gateway.stats().upstreams`, labelled by upstream name as exchange records are. */
+export function poolSamples(upstreams: readonly PoolSample[]): PoolSample[] {
+  return upstreams.map(({ name, connected, free, pending, running }) => ({
+    name,
+    connected,
+    free,
+    pending,
+    running,
+  }))
 }

@@ -68,7 +68,8 @@ export interface EventLoopSample {
 }
 
 export interface PoolSample {
-  origin: string
+  /** The upstream's name, the `upstream` label of its requests. */
+  name: string
   connected: number
   free: number
   pending: number
@@ -157,7 +158,7 @@ export class TelemetryWriter implements TelemetrySink {
   }
 
   pool(p: PoolSample): void {
-    const upstream = this.labels.upstreams.id(p.origin)
+    const upstream = this.labels.upstreams.id(p.name)
     const at = this.ring.claim()
     if (at < 0) return
     const d = this.ring.data

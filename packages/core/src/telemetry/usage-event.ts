@@ -10,7 +10,7 @@ export interface UsageEvent {
   /** The rate-limit key of the caller (undefined without a limiter). */
   key: string | undefined
   model: string | undefined
-  /** The upstream that answered (its origin). */
+  /** The name of the upstream that answered (the last one tried). */
   upstream: string
   /** The status the client got; 0 when the client left before any. */
   status: number

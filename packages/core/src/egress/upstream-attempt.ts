@@ -1,0 +1,70 @@
+/**
+ * One attempt of an exchange on one upstream: the undici dispatch handler. It holds nothing but
+ * its place in the exchange, so a late callback from an attempt that was abandoned (aborted for a
+ * retry, or by the deadline) reaches the exchange marked as stale and is ignored there.
+ */
+import type { Upstream } from './upstream.js'
+
+/** What an attempt reports to (implemented by ProxyExchange). */
+export interface AttemptOwner {
+  onAttemptHeaders(
+    attempt: UpstreamAttempt,
+    status: number,
+    raw: Buffer[],
+    resume: () => void,
+    text: string,
+  ): boolean
+  onAttemptData(attempt: UpstreamAttempt, chunk: Buffer): boolean
+  onAttemptComplete(attempt: UpstreamAttempt): void
+  onAttemptError(attempt: UpstreamAttempt, err: Error): void
+}
+
+export class UpstreamAttempt {
+  readonly owner: AttemptOwner
+  readonly upstream: Upstream
+  /** undici's abort for this request; null until undici connects it. */
+  abortFn: ((err: Error) => void) | null = null
+  /** Set when the attempt must stop as soon as undici lets it. */
+  abortReason: Error | null = null
+  /** The response is a retryable failure: read and drop its body, then retry. */
+  discard = false
+
+  constructor(owner: AttemptOwner, upstream: Upstream) {
+    this.owner = owner
+    this.upstream = upstream
+    upstream.awaitingHeaders?.add(this)
+  }
+
+  abort(reason: Error): void {
+    this.abortReason = reason
+    this.abortFn?.(reason)
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.abortReason !== null) abort(this.abortReason)
+    else this.abortFn = abort
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode >= 200) this.upstream.awaitingHeaders?.delete(this)
+    return this.owner.onAttemptHeaders(this, statusCode, rawHeaders, resume, statusText)
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.owner.onAttemptData(this, chunk)
+  }
+
+  onComplete(): void {
+    this.upstream.awaitingHeaders?.delete(this)
+    this.owner.onAttemptComplete(this)
+  }
+
+  onError(err: Error): void {
+    this.upstream.awaitingHeaders?.delete(this)
+    try {
+      this.owner.onAttemptError(this, err)
+    } catch {
+      // undici must never see a throw from onError.
+    }
+  }
+}
