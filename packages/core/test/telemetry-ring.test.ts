@@ -137,6 +137,27 @@ describe('telemetry records from the writer to the metrics', () => {
     p.close()
   })
 
+  it('reads a label posted after the drain pulled labels, when its record is published before the drain ends', async () => {
+    // Regression: the main thread runs while the worker drains; a record published after the
+    // drain's label pass used a label the worker did not have yet, and was counted as "other".
+    const p = pipeline(16)
+    const peek = p.ring.peek.bind(p.ring)
+    let raced = false
+    p.ring.peek = () => {
+      if (!raced) {
+        raced = true
+        p.writer.exchange(record({ model: 'late-model', upstream: 'late-upstream' }))
+      }
+      return peek()
+    }
+    expect(p.reader.drain()).toBe(1)
+    const m = await p.scrape()
+    expect(series(m, 'velox_requests_total').map((s) => [s.labels.model, s.labels.upstream])).toEqual([
+      ['late-model', 'late-upstream'],
+    ])
+    p.close()
+  })
+
   it('sends each label string once, and collapses models past the cap into "other"', async () => {
     const p = pipeline(512)
     for (let i = 0; i < LABEL_CAPS.model + 5; i++) p.writer.exchange(record({ model: `model-${i}` }))

@@ -1,8 +1,9 @@
 /**
  * The worker's side of the telemetry hand-off: drains the RingQueue record by record into the
- * prom-client metrics, in batches on a timer and before each scrape. Label pairs are pulled from their port synchronously
- * (`receiveMessageOnPort`) before each batch: the main thread posts a label before publishing the
- * first record that uses it, so every id read here is already in the port's queue.
+ * prom-client metrics, in batches on a timer and before each scrape. Label pairs are pulled from
+ * their port synchronously (`receiveMessageOnPort`): the main thread posts a label before it
+ * publishes the first record that uses it, so an id read from the ring is always in the port's
+ * queue by then, if not yet in the table.
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads'
 import type { RingQueue } from '../queue/ring-queue.js'
@@ -76,16 +77,9 @@ export class TelemetryReader {
     this.#labels[OTHER_LABEL] = 'other'
   }
 
-  /** Applies every record published so far. Called by the loop, and before each scrape. */
+  /** Applies every record published so far. Called on a timer, and before each scrape. */
   drain(): number {
-    for (
-      let m = receiveMessageOnPort(this.#labelPort);
-      m !== undefined;
-      m = receiveMessageOnPort(this.#labelPort)
-    ) {
-      const [id, value] = m.message as LabelPair
-      this.#labels[id] = value
-    }
+    this.#pullLabels()
     const ring = this.#ring
     let count = 0
     for (let at = ring.peek(); at !== -1; at = ring.peek()) {
@@ -94,6 +88,17 @@ export class TelemetryReader {
       count++
     }
     return count
+  }
+
+  #pullLabels(): void {
+    for (
+      let m = receiveMessageOnPort(this.#labelPort);
+      m !== undefined;
+      m = receiveMessageOnPort(this.#labelPort)
+    ) {
+      const [id, value] = m.message as LabelPair
+      this.#labels[id] = value
+    }
   }
 
   /** Drains every DRAIN_INTERVAL_MS until the ring is closed. The timer does not keep the thread alive. */
@@ -106,6 +111,11 @@ export class TelemetryReader {
   }
 
   #label(id: number): string {
+    const known = this.#labels[id]
+    if (known !== undefined) return known
+    // The main thread kept running while this drain ran: a record published after the labels were
+    // pulled can use a label posted after that. It was posted before the record, so it is there now.
+    this.#pullLabels()
     return this.#labels[id] ?? 'other'
   }
 
