@@ -7,8 +7,9 @@ import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { benchExtractFields } from './json/extract-fields.js'
 import type { GroupResult } from './lib/suite.js'
+import { benchLimit } from './limit/index.js'
 
-const groups: GroupResult[] = [...benchExtractFields()]
+const groups: GroupResult[] = [...benchExtractFields(), ...(await benchLimit())]
 
 const machine = `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${new Date().toISOString().slice(0, 10)}`
 const lines = [

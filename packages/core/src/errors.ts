@@ -10,6 +10,8 @@ export type OpenAIErrorType =
   | 'authentication_error'
   | 'not_found_error'
   | 'rate_limit_error'
+  | 'requests'
+  | 'tokens'
   | 'server_error'
   | 'timeout_error'
 
@@ -99,6 +101,31 @@ export const ERRORS = {
     status: 504,
     type: 'timeout_error',
     message: 'The upstream did not answer within the total time allowed',
+  },
+  VELOX_ERR_RATE_LIMITED: {
+    status: 429,
+    type: 'requests',
+    message: 'Rate limit reached for requests',
+  },
+  VELOX_ERR_TOKEN_RATE_LIMITED: {
+    status: 429,
+    type: 'tokens',
+    message: 'Rate limit reached for tokens',
+  },
+  VELOX_ERR_TOKENS_OVER_LIMIT: {
+    status: 429,
+    type: 'tokens',
+    message: 'The request needs more tokens than the token limit allows at once',
+  },
+  VELOX_ERR_QUEUE_FULL: {
+    status: 503,
+    type: 'server_error',
+    message: 'Too many requests are waiting for their rate limit',
+  },
+  VELOX_ERR_LIMITER_UNAVAILABLE: {
+    status: 503,
+    type: 'server_error',
+    message: 'The rate limiter is unavailable',
   },
   VELOX_ERR_SHUTTING_DOWN: {
     status: 503,

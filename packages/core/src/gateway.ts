@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Upstream, type UpstreamStats } from './egress/upstream.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import { Limiter, type LimitStats } from './limit/limiter.js'
 import { type GatewayContext, newCounters, type RequestCounters } from './node/context.js'
 import { handleRequest, type PreParsedBody } from './node/handle-request.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
@@ -22,6 +23,8 @@ export interface GatewayStats {
   buffers: BufferPoolStats
   /** One entry per upstream, the default first. */
   upstreams: UpstreamStats[]
+  /** The rate limiter; undefined when `limit` is off. */
+  limit: LimitStats | undefined
 }
 
 const GATEWAY = Symbol.for('velox.gateway')
@@ -40,6 +43,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly upstreams: readonly Upstream[]
   readonly router: Router
   readonly counters = newCounters()
+  readonly limiter: Limiter | undefined
   readonly logger: ResolvedOptions['logger']
   /** The sidecar thread (pprof, /metrics); undefined without the `sidecar` option. */
   readonly sidecar: Sidecar | undefined
@@ -64,6 +68,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       this.upstreams[0]!,
     )
     this.#warming = this.#warmUpstreams(this.upstreams.filter((u) => u.config.warmup))
+    this.limiter = this.options.limit && new Limiter(this.options.limit, this.logger)
     if (this.options.onUsage) this.on('usage', this.options.onUsage)
     this.sidecar = sidecar && new Sidecar(this, sidecar)
   }
@@ -141,6 +146,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
       upstreams: this.upstreams.map((u) => u.stats()),
+      limit: this.limiter?.stats(),
     }
   }
 
@@ -155,7 +161,7 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await Promise.all([...this.upstreams.map((u) => u.close()), this.sidecar?.close()])
+    await Promise.all([...this.upstreams.map((u) => u.close()), this.limiter?.close(), this.sidecar?.close()])
   }
 }
 

@@ -18,15 +18,22 @@ export { createGateway, Gateway, type GatewayEvents, type GatewayStats, isGatewa
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
 export { BufferPool } from './ingress/buffer-pool.js'
 export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
+export { createLimitBuffer } from './limit/limit-buffer.js'
+export type { LimitStats } from './limit/limiter.js'
+export { type BucketSpec, bucketSpec, TokenBucket } from './limit/token-bucket.js'
 export type { PreParsedBody } from './node/handle-request.js'
 export {
   DEFAULTS,
   fromEnv,
   type LimitOptions,
+  type LimitOverride,
   type Logger,
+  type RedisStoreOptions,
   type ResolvedOptions,
   resolveOptions,
+  type SharedStoreOptions,
   type TimeoutOptions,
+  type TokenEstimateInput,
   type UpstreamOptions,
   type VeloxOptions,
 } from './options.js'

@@ -6,6 +6,7 @@
 import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
 import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
 import { VeloxOptionsError } from './errors.js'
+import { type LimitOptions, type ResolvedLimit, resolveLimit } from './limit/limit-options.js'
 import {
   type ModelsEndpoint,
   type ResolvedRoute,
@@ -18,6 +19,14 @@ import { fail, globToRegExp, integer, path } from './validate.js'
 
 export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
 export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
+export type {
+  LimitOptions,
+  LimitOverride,
+  RedisStoreOptions,
+  ResolvedLimit,
+  SharedStoreOptions,
+  TokenEstimateInput,
+} from './limit/limit-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
 
 export interface Logger {
@@ -40,13 +49,6 @@ export interface TimeoutOptions {
   totalMs?: number
 }
 
-export interface LimitOptions {
-  /** Requests per minute per key (the seed's VELOX_RATE_LIMIT_RPM). */
-  rpm?: number
-  /** Bucket capacity (the seed's VELOX_RATE_LIMIT_BURST). */
-  burst?: number
-}
-
 export interface VeloxOptions {
   /** One upstream (shorthand for `upstreams: [upstream]`). */
   upstream?: UpstreamOptions
@@ -63,7 +65,8 @@ export interface VeloxOptions {
   /** Largest request body accepted (413 above). */
   maxBodyBytes?: number
   timeouts?: TimeoutOptions
-  limit?: LimitOptions
+  /** Rate limits per caller (docs/reference/options.md). Off unless given: `true` or an object turns it on. */
+  limit?: LimitOptions | boolean
   /** Model names or globs (`gpt-4o*`) the gateway accepts; others get 404. Default: every model. */
   models?: string[]
   logger?: Logger
@@ -86,6 +89,11 @@ export const DEFAULTS = {
   limit: {
     rpm: 10_000, // the seed's default
     burst: 500, // the seed's default
+    maxWaitMs: 1_000, // 1 s: rides out a burst (at 10,000 rpm a request refills every 6 ms), then 429
+    queueDepth: 16_384, // the seed's channel depth; a power of two (the ring's length)
+    maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
+    failClosed: false, // a limiter outage should not take the app down
+    store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
   },
 } as const
 
@@ -98,7 +106,7 @@ export interface ResolvedOptions {
   readonly prefix: string
   readonly maxBodyBytes: number
   readonly timeouts: Readonly<Required<TimeoutOptions>>
-  readonly limit: Readonly<Required<LimitOptions>> | undefined
+  readonly limit: ResolvedLimit | undefined
   readonly models: readonly RegExp[] | undefined
   readonly logger: Logger | undefined
   readonly sidecar: ResolvedSidecar | undefined
@@ -123,13 +131,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   if (!['proxy', 'routes', 'merge'].includes(modelsEndpoint)) {
     fail('modelsEndpoint', "one of 'proxy', 'routes', 'merge'", modelsEndpoint)
   }
-  let limit: ResolvedOptions['limit']
-  if (options.limit !== undefined) {
-    limit = Object.freeze({
-      rpm: integer('limit.rpm', options.limit.rpm, 1, DEFAULTS.limit.rpm),
-      burst: integer('limit.burst', options.limit.burst, 1, DEFAULTS.limit.burst),
-    })
-  }
+  const limit = resolveLimit(options.limit, DEFAULTS.limit)
   let models: RegExp[] | undefined
   if (options.models !== undefined) {
     if (!Array.isArray(options.models) || options.models.some((m) => typeof m !== 'string' || m === '')) {

@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errors as undiciErrors } from 'undici'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import { spliceModel } from '../json/splice-model.js'
+import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { GatewayContext } from '../node/context.js'
 import { writeError } from '../node/write-error.js'
 import type { Candidate } from '../route/router.js'
@@ -162,7 +163,8 @@ export class ProxyExchange implements AttemptOwner {
     if (attempt !== this.attempt) return false
     if (status < 200) return true // 100 Continue, 103 Early Hints: not the response
     if (this.clientGone) return false
-    const { headers, eventStream, retryAfter, retryAfterMs: retryAfterMsHeader } = clientResponseHeaders(raw)
+    const parsed = clientResponseHeaders(raw)
+    const { eventStream, retryAfter, retryAfterMs: retryAfterMsHeader } = parsed
     if (this.ctx.options.retry.statuses.has(status)) {
       const wait = this.nextWait(retryAfterMs(retryAfterMsHeader, retryAfter))
       if (wait !== undefined) {
@@ -178,7 +180,10 @@ export class ProxyExchange implements AttemptOwner {
     }
     this.resumeUpstream = resume
     this.status = status
-    if (this.ctx.recordsWanted) {
+    // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
+    const added = this.info.responseHeaders
+    const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
+    if (this.ctx.recordsWanted || this.info.reservation !== undefined) {
       this.headersAt = performance.now()
       this.usage = new UsageCapture(eventStream)
     }
@@ -222,6 +227,11 @@ export class ProxyExchange implements AttemptOwner {
     if (this.clientGone) return this.finish()
     if (this.heldHeaders !== null) this.releaseHeldHeaders()
     this.res.end()
+    // The limiter's token reservation meets the real usage; a cut response keeps it (usage unknown).
+    if (this.info.reservation !== undefined) {
+      const usage = this.usage?.finish()
+      this.info.reservation.settle(usage?.inputTokens, usage?.outputTokens)
+    }
     this.finish()
   }
 
@@ -323,7 +333,7 @@ export class ProxyExchange implements AttemptOwner {
     this.errorCode = code
     counters.rejected++
     counters.errors[code] = (counters.errors[code] ?? 0) + 1
-    writeError(this.res, error)
+    writeError(this.res, error, { headers: headerRecord(this.info.responseHeaders) })
     this.finish()
   }
 

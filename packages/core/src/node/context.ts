@@ -6,6 +6,7 @@
 import type { Upstream } from '../egress/upstream.js'
 import type { VeloxErrorCode } from '../errors.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
+import type { Limiter } from '../limit/limiter.js'
 import type { Logger, ResolvedOptions } from '../options.js'
 import type { Router } from '../route/router.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
@@ -37,6 +38,8 @@ export interface GatewayContext {
   readonly upstreams: readonly Upstream[]
   readonly router: Router
   readonly counters: RequestCounters
+  /** The rate limiter; undefined when `limit` is off. */
+  readonly limiter: Limiter | undefined
   readonly closing: boolean
   readonly logger: Logger | undefined
   /** True when something listens for exchange records (so they are worth building). */

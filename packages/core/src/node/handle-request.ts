@@ -9,6 +9,7 @@ import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import { CLIENT_GONE, readBody, tooLarge } from '../ingress/read-body.js'
 import { type ExtractedFields, extractFields, JsonSyntaxError } from '../json/extract-fields.js'
 import { answerModels } from '../route/models-endpoint.js'
+import type { Candidate } from '../route/router.js'
 import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
 import type { GatewayContext } from './context.js'
 import { ALLOW_HEADER, ALLOWED_METHODS, isJsonContentType, isSafePath, MODEL_REQUIRED } from './endpoints.js'
@@ -71,6 +72,9 @@ export function handleRequest(
     model: undefined,
     stream: false,
     key: undefined,
+    maxTokens: undefined,
+    responseHeaders: undefined,
+    reservation: undefined,
   }
 
   if (ctx.closing) return reject(ctx, info, res, fail('VELOX_ERR_SHUTTING_DOWN'))
@@ -186,6 +190,7 @@ function checkFields(
   }
   info.model = fields.model
   info.stream = fields.stream === true
+  info.maxTokens = fields.maxTokens ?? fields.maxCompletionTokens ?? fields.maxOutputTokens
   if (!needsModel) return fields
   if (!fields.isObject) {
     return fail('VELOX_ERR_INVALID_FIELD', 'The request body must be a JSON object')
@@ -218,5 +223,21 @@ function forward(
     if (slab !== null) ctx.bufferPool.release(slab)
     return reject(ctx, info, res, modelNotFound(info.model!))
   }
+  // The limit step (limit/limiter.ts): it calls proxy() once admitted, or reject().
+  if (ctx.limiter !== undefined) {
+    return ctx.limiter.admit(ctx, info, req, res, outgoing, candidates, slab, proxy, reject)
+  }
+  proxy(ctx, info, req, res, outgoing, candidates, slab)
+}
+
+function proxy(
+  ctx: GatewayContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  outgoing: Outgoing,
+  candidates: readonly Candidate[],
+  slab: Buffer | null,
+): void {
   new ProxyExchange(ctx, info, req, res, outgoing, candidates, slab).start()
 }

@@ -4,6 +4,7 @@
  * gateway pays nothing for it.
  */
 import type { VeloxErrorCode } from '../errors.js'
+import type { Reservation } from '../limit/reservation.js'
 
 /** What the request path knows about a request before it goes upstream. */
 export interface RequestInfo {
@@ -16,6 +17,12 @@ export interface RequestInfo {
   stream: boolean
   /** The rate-limit key of the caller, once the limiter has computed it. */
   key: string | undefined
+  /** max_tokens, else max_completion_tokens, else max_output_tokens, from the body scan. */
+  maxTokens: number | undefined
+  /** Headers the gateway adds to its response (flat name, value list): the limiter's x-ratelimit-*. */
+  responseHeaders: string[] | undefined
+  /** The limiter's token reservation, settled with the response's usage when the exchange ends. */
+  reservation: Reservation | undefined
 }
 
 export interface ExchangeRecord {
