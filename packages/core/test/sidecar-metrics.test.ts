@@ -179,7 +179,7 @@ describe('GET /metrics on the sidecar', () => {
     expect(m.types.get('velox_main_eventloop_delay_seconds')).toBe('gauge')
   })
 
-  it('counts rate-limit decisions and shows the queue depth reported by the limiter', async () => {
+  it('counts decisions and shows a queue depth reported through recordLimitDecision and recordQueueDepth', async () => {
     for (const d of [
       'admitted',
       'admitted',
@@ -208,6 +208,33 @@ describe('GET /metrics on the sidecar', () => {
     expect([...m.types.keys()].every((name) => name.startsWith('velox_') && m.help.has(name))).toBe(true)
     expect(m.types.get('velox_requests_total')).toBe('counter')
     expect(m.types.get('velox_request_duration_seconds')).toBe('histogram')
+  })
+})
+
+describe("the built-in rate limiter's decisions", () => {
+  it('are read from its own counts: admitted, queued, and 429s, exactly', async () => {
+    // A burst of 2 and no waiting: of 5 requests from one caller, 2 pass and 3 get 429.
+    const f = await startSidecarFixture({
+      limit: { rpm: 1, burst: 2, maxWaitMs: 0 },
+      sidecar: { sampleIntervalMs: 20 },
+    })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) statuses.push((await send(`${f.app}/v1/models`)).status)
+      expect(statuses).toEqual([200, 200, 429, 429, 429])
+      await vi.waitFor(async () => {
+        const m = await scrape(f.sidecar)
+        expect(series(m, 'velox_limit_decisions_total')).toEqual([
+          { labels: { decision: 'admitted' }, value: 2 },
+          { labels: { decision: 'rejected_429' }, value: 3 },
+        ])
+        expect(sampleValue(m, 'velox_limit_queue_depth')).toBe(0)
+      })
+      const m = await scrape(f.sidecar)
+      expect(sampleValue(m, 'velox_gateway_errors_total', { code: 'VELOX_ERR_RATE_LIMITED' })).toBe(3)
+    } finally {
+      await f.close()
+    }
   })
 })
 

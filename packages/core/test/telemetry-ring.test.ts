@@ -130,10 +130,14 @@ describe('telemetry records from the writer to the metrics', () => {
     // A counter: later scrapes add only what was dropped since.
     p.writer.queueDepth(3)
     p.writer.queueDepth(5)
+    p.writer.limitDecision('queued', 7) // a sample of the limiter's counts carries several at once
     p.reader.drain()
     const again = await p.scrape()
     expect(sampleValue(again, 'velox_telemetry_dropped_total')).toBe(4)
     expect(sampleValue(again, 'velox_limit_queue_depth')).toBe(5)
+    expect(series(again, 'velox_limit_decisions_total')).toEqual([
+      { labels: { decision: 'queued' }, value: 7 },
+    ])
     p.close()
   })
 

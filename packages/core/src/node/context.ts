@@ -10,7 +10,6 @@ import type { Limiter } from '../limit/limiter.js'
 import type { Logger, ResolvedOptions } from '../options.js'
 import type { Router } from '../route/router.js'
 import type { ExchangeRecord } from '../telemetry/exchange-record.js'
-import type { TelemetrySink } from '../telemetry/telemetry-sink.js'
 
 export interface RequestCounters {
   /** Requests taken by the gateway. */
@@ -45,8 +44,6 @@ export interface GatewayContext {
   /** True when something listens for exchange records (so they are worth building). */
   readonly recordsWanted: boolean
   recordExchange(record: ExchangeRecord): void
-  /** Metrics telemetry (null when off): the limiter reports through telemetry/limit-decision.ts. */
-  readonly telemetry: TelemetrySink | null
   /** Logs (or emits a process warning) once per code for the gateway's life. */
   warnOnce(code: string, message: string): void
 }

@@ -13,18 +13,18 @@ import type { Logger } from '../options.js'
 import { DROPPED } from '../queue/layout.js'
 import { RingQueue } from '../queue/ring-queue.js'
 import { LabelInterner } from '../telemetry/label-interner.js'
-import { MainThreadSampler, poolSamples } from '../telemetry/main-thread-sampler.js'
+import { MainThreadSampler, type SampledStats } from '../telemetry/main-thread-sampler.js'
 import { TELEMETRY_RECORD_INT32S, TELEMETRY_RING_RECORDS } from '../telemetry/record-layout.js'
 import type { ResolvedSidecar } from '../telemetry/sidecar-options.js'
 import type { PendingTelemetry, TelemetrySink } from '../telemetry/telemetry-sink.js'
-import { type PoolSample, TelemetryWriter } from '../telemetry/telemetry-writer.js'
+import { TelemetryWriter } from '../telemetry/telemetry-writer.js'
 import type { LabelPair, SidecarWorkerData, WorkerMessage } from './worker-protocol.js'
 
 /** What the sidecar needs of the gateway. */
 export interface SidecarHost {
   telemetry: TelemetrySink | null
   readonly logger: Logger | undefined
-  stats(): { upstreams: readonly PoolSample[] }
+  stats(): SampledStats
 }
 
 export interface RunningSidecar {
@@ -109,9 +109,7 @@ export async function startSidecar({
   worker.on('exit', stopTelemetry)
 
   const sampler =
-    writer === null
-      ? null
-      : new MainThreadSampler(writer, options.sampleIntervalMs, () => poolSamples(host.stats().upstreams))
+    writer === null ? null : new MainThreadSampler(writer, options.sampleIntervalMs, () => host.stats())
 
   return {
     url,

@@ -36,6 +36,7 @@ import {
   KIND_MEMORY,
   KIND_POOL,
   KIND_QUEUE_DEPTH,
+  LD_COUNT,
   LD_DECISION,
   LIMIT_DECISIONS,
   MEM_EXTERNAL,
@@ -145,7 +146,7 @@ export class TelemetryReader {
       }
       case KIND_LIMIT_DECISION: {
         const decision = LIMIT_DECISIONS[d[at + LD_DECISION]!]
-        if (decision !== undefined) m.limitDecisions.inc({ decision })
+        if (decision !== undefined) m.limitDecisions.inc({ decision }, d[at + LD_COUNT]!)
         break
       }
       case KIND_QUEUE_DEPTH:

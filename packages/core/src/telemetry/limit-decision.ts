@@ -1,6 +1,7 @@
 /**
- * The limiter's telemetry: what it decided for each request, and how deep its admission queue is.
- * The limiter calls these on the main thread; with metrics off they test one field and return.
+ * Rate-limit telemetry from admission control outside the built-in limiter (whose own counts the
+ * sampler reads from `gateway.stats().limit`): what was decided for each request, and how deep the
+ * queue is. Called on the main thread; with metrics off they test one field and return.
  * Decisions are also published on the diagnostics channel `velox:limit:decision` (with the
  * caller's key, which is never a metric label: its cardinality is the number of users) when
  * something subscribes.
@@ -27,9 +28,9 @@ const decisions = channel('velox:limit:decision')
  * Counts one rate-limit decision in `velox_limit_decisions_total{decision}`.
  *
  * @example
- * import { recordLimitDecision } from '../telemetry/limit-decision.js'
- * if (bucket.tryAcquire()) recordLimitDecision(ctx, 'admitted', key)
- * else if (queue.full) recordLimitDecision(ctx, 'rejected_429', key)
+ * import { recordLimitDecision } from '@velox/core'
+ * if (bucket.tryAcquire()) recordLimitDecision(gateway, 'admitted', key)
+ * else recordLimitDecision(gateway, 'rejected_429', key)
  */
 export function recordLimitDecision(gateway: TelemetryTarget, decision: LimitDecision, key?: string): void {
   const sink = gateway.telemetry
@@ -42,7 +43,7 @@ export function recordLimitDecision(gateway: TelemetryTarget, decision: LimitDec
  *
  * @example
  * queue.push(waiter)
- * recordQueueDepth(ctx, queue.length)
+ * recordQueueDepth(gateway, queue.length)
  */
 export function recordQueueDepth(gateway: TelemetryTarget, depth: number): void {
   const sink = gateway.telemetry

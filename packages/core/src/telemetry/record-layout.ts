@@ -7,7 +7,7 @@
  *
  *   exchange:        [ KIND | method | route | model | upstream | status | errorCode | attempts |
  *                      fallbacks | latency us | ttft us | input tokens | output tokens | flags ]
- *   limit decision:  [ KIND | decision ]
+ *   limit decision:  [ KIND | decision | count ]
  *   queue depth:     [ KIND | depth ]
  *   event loop:      [ KIND | min | max | mean | p50 | p90 | p99 ]        (microseconds)
  *   memory:          [ KIND | rss | heap total | heap used | external ]   (KiB)
@@ -55,6 +55,8 @@ export const FLAG_CLIENT_ABORTED = 2
 // KIND_LIMIT_DECISION
 /** Index in LIMIT_DECISIONS. */
 export const LD_DECISION = 1
+/** How many decisions of that kind (1 from the request path, more from a sample of the limiter's counts). */
+export const LD_COUNT = 2
 
 // KIND_QUEUE_DEPTH
 export const QD_DEPTH = 1

@@ -9,13 +9,13 @@ import { type LimitDecision, TELEMETRY_RING_RECORDS } from './record-layout.js'
 
 export interface TelemetrySink {
   exchange(record: ExchangeRecord): void
-  limitDecision(decision: LimitDecision): void
+  limitDecision(decision: LimitDecision, count?: number): void
   queueDepth(depth: number): void
 }
 
 type Pending =
   | { kind: 'exchange'; record: ExchangeRecord }
-  | { kind: 'decision'; decision: LimitDecision }
+  | { kind: 'decision'; decision: LimitDecision; count: number }
   | { kind: 'depth'; depth: number }
 
 /** Holds telemetry while the sidecar module loads (a few milliseconds), bounded like the ring. */
@@ -33,8 +33,8 @@ export class PendingTelemetry implements TelemetrySink {
     this.#push({ kind: 'exchange', record })
   }
 
-  limitDecision(decision: LimitDecision): void {
-    this.#push({ kind: 'decision', decision })
+  limitDecision(decision: LimitDecision, count = 1): void {
+    this.#push({ kind: 'decision', decision, count })
   }
 
   queueDepth(depth: number): void {
@@ -45,7 +45,7 @@ export class PendingTelemetry implements TelemetrySink {
   replay(sink: TelemetrySink): void {
     for (const item of this.items) {
       if (item.kind === 'exchange') sink.exchange(item.record)
-      else if (item.kind === 'decision') sink.limitDecision(item.decision)
+      else if (item.kind === 'decision') sink.limitDecision(item.decision, item.count)
       else sink.queueDepth(item.depth)
     }
     this.items.length = 0

@@ -37,6 +37,7 @@ import {
   KIND_MEMORY,
   KIND_POOL,
   KIND_QUEUE_DEPTH,
+  LD_COUNT,
   LD_DECISION,
   LIMIT_DECISIONS,
   type LimitDecision,
@@ -113,13 +114,14 @@ export class TelemetryWriter implements TelemetrySink {
     this.ring.publish()
   }
 
-  limitDecision(decision: LimitDecision): void {
+  limitDecision(decision: LimitDecision, count = 1): void {
     const index = LIMIT_DECISIONS.indexOf(decision)
-    if (index === -1) return
+    if (index === -1 || !(count > 0)) return
     const at = this.ring.claim()
     if (at < 0) return
     this.ring.data[at + KIND] = KIND_LIMIT_DECISION
     this.ring.data[at + LD_DECISION] = index
+    this.ring.data[at + LD_COUNT] = toSlot(count)
     this.ring.publish()
   }
 
