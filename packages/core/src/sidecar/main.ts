@@ -86,7 +86,10 @@ export async function startSidecar({
     labels: workerLabels,
   }
   const worker = spawnWorker(workerUrl, data, workerLabels === null ? [] : [workerLabels])
+  let sampler: MainThreadSampler | null = null
+  /** Once the worker is gone (closed or crashed), nothing reads the ring: stop writing to it. */
   const stopTelemetry = () => {
+    sampler?.stop()
     if (writer !== null && host.telemetry === writer) host.telemetry = null
     ring?.close()
     labelPort?.close()
@@ -108,13 +111,11 @@ export async function startSidecar({
   worker.on('error', (err) => host.logger?.error({ err }, 'velox: the sidecar worker failed'))
   worker.on('exit', stopTelemetry)
 
-  const sampler =
-    writer === null ? null : new MainThreadSampler(writer, options.sampleIntervalMs, () => host.stats())
+  if (writer !== null) sampler = new MainThreadSampler(writer, options.sampleIntervalMs, () => host.stats())
 
   return {
     url,
     async close() {
-      sampler?.stop()
       stopTelemetry()
       await worker.terminate()
     },

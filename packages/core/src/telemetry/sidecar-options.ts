@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net'
 import { VeloxOptionsError } from '../errors.js'
+import { boolean, fail, integer } from '../validate.js'
 
 export interface SidecarOptions {
   /** Interface to bind. Anything but loopback requires `token`. Default `127.0.0.1`. */
@@ -44,14 +45,6 @@ export function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.')
 }
 
-function bool(field: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') {
-    throw new VeloxOptionsError(`${field} must be a boolean (got ${JSON.stringify(value)})`)
-  }
-  return value
-}
-
 /**
  * Checks `options.sidecar`. Returns undefined when there is nothing to serve (no option, `false`,
  * or both `profiling` and `metrics` off), so that nothing of the sidecar is ever loaded.
@@ -59,20 +52,16 @@ function bool(field: string, value: unknown, fallback: boolean): boolean {
 export function resolveSidecar(input: unknown): ResolvedSidecar | undefined {
   if (input === undefined || input === false) return undefined
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new VeloxOptionsError(`sidecar must be an object or false (got ${JSON.stringify(input)})`)
+    fail('sidecar', 'an object or false', input)
   }
   const s = input as SidecarOptions
   const host = s.host ?? SIDECAR_DEFAULTS.host
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host)) {
-    throw new VeloxOptionsError(
-      `sidecar.host must be a host name or IP address (got ${JSON.stringify(host)})`,
-    )
+    fail('sidecar.host', 'a host name or IP address', host)
   }
   const port = s.port ?? SIDECAR_DEFAULTS.port
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new VeloxOptionsError(
-      `sidecar.port must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`,
-    )
+    fail('sidecar.port', 'an integer from 0 to 65535', port)
   }
   if (s.token !== undefined && (typeof s.token !== 'string' || s.token === '' || /\s/.test(s.token))) {
     throw new VeloxOptionsError('sidecar.token must be a non-empty string without spaces') // never echo a token
@@ -83,14 +72,14 @@ export function resolveSidecar(input: unknown): ResolvedSidecar | undefined {
         'profiles and metrics must not be open to the network',
     )
   }
-  const interval = s.sampleIntervalMs ?? SIDECAR_DEFAULTS.sampleIntervalMs
-  if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 10) {
-    throw new VeloxOptionsError(
-      `sidecar.sampleIntervalMs must be an integer >= 10 (got ${JSON.stringify(interval)})`,
-    )
-  }
-  const profiling = bool('sidecar.profiling', s.profiling, SIDECAR_DEFAULTS.profiling)
-  const metrics = bool('sidecar.metrics', s.metrics, SIDECAR_DEFAULTS.metrics)
+  const interval = integer(
+    'sidecar.sampleIntervalMs',
+    s.sampleIntervalMs,
+    10,
+    SIDECAR_DEFAULTS.sampleIntervalMs,
+  )
+  const profiling = boolean('sidecar.profiling', s.profiling, SIDECAR_DEFAULTS.profiling)
+  const metrics = boolean('sidecar.metrics', s.metrics, SIDECAR_DEFAULTS.metrics)
   if (!profiling && !metrics) return undefined
   return Object.freeze({ host, port, token: s.token, profiling, metrics, sampleIntervalMs: interval })
 }
