@@ -28,6 +28,7 @@ const record: ExchangeRecord = {
   key: undefined,
   upstream: 'default',
   attempts: 1,
+  fallbacks: 0,
   clientAborted: false,
   latencyMs: 1234.5,
   ttfbMs: 210.2,

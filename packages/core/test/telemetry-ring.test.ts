@@ -43,6 +43,7 @@ function record(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
     key: undefined,
     upstream: 'https://api.openai.com',
     attempts: 1,
+    fallbacks: 0,
     clientAborted: false,
     latencyMs: 1500,
     ttfbMs: 400,
@@ -76,10 +77,10 @@ describe('telemetry records from the writer to the metrics', () => {
     p.close()
   })
 
-  it('counts retries as attempts after the first, and fallbacks when the record has them', async () => {
+  it('counts retries as attempts after the first, and fallbacks', async () => {
     const p = pipeline(16)
     p.writer.exchange(record({ attempts: 3 }))
-    p.writer.exchange({ ...record({ attempts: 2 }), fallbacks: 1 } as ExchangeRecord)
+    p.writer.exchange(record({ attempts: 2, fallbacks: 1 }))
     p.writer.exchange(record({ attempts: 1 }))
     p.reader.drain()
     const m = await p.scrape()

@@ -96,7 +96,6 @@ export class TelemetryWriter implements TelemetrySink {
     const at = this.ring.claim()
     if (at < 0) return
     const d = this.ring.data
-    const fallbacks = (r as { fallbacks?: unknown }).fallbacks // set by routing with fallbacks, when present
     d[at + KIND] = KIND_EXCHANGE
     d[at + EX_METHOD] = METHOD_INDEX.get(r.method) ?? 0
     d[at + EX_ROUTE] = route
@@ -105,7 +104,7 @@ export class TelemetryWriter implements TelemetrySink {
     d[at + EX_STATUS] = r.status
     d[at + EX_ERROR_CODE] = errorCode
     d[at + EX_ATTEMPTS] = toSlot(r.attempts)
-    d[at + EX_FALLBACKS] = typeof fallbacks === 'number' ? toSlot(fallbacks) : 0
+    d[at + EX_FALLBACKS] = toSlot(r.fallbacks)
     d[at + EX_LATENCY_US] = toSlot(r.latencyMs * 1000)
     d[at + EX_TTFT_US] = r.ttftMs === undefined ? -1 : toSlot(r.ttftMs * 1000)
     d[at + EX_INPUT_TOKENS] = toSlot(r.inputTokens)
