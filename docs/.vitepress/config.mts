@@ -18,6 +18,7 @@ export default defineConfig({
           { text: 'Upstreams, routing, retries', link: '/guide/routing' },
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Performance', link: '/guide/performance' },
+          { text: 'Observability', link: '/guide/observability' },
         ],
       },
       {

@@ -1,9 +1,16 @@
-import { veloxBuild } from '../../tsup.config'
+import { veloxBuild } from '../../tsup.config.js'
 
-// The offload worker is its own entry: the main bundle starts it from dist/scan-worker.js (.cjs)
-// next to itself. shims: `import.meta.url` also works in the CJS build (the worker and the
-// simdjson loader resolve files relative to the bundle with it).
+// Besides the public entry, the modules Velox loads only on demand (lazy-entry.ts): built as files
+// of their own at the same relative paths as in src/, so that nothing of them is in dist/index.*.
+// The offload worker (offload/scan-worker) is one: the main bundle starts it by its path.
+// `shims` gives the CommonJS build an `import.meta.url`, which lazy-entry.ts resolves them from.
 export default veloxBuild({
-  entry: { index: 'src/index.ts', 'scan-worker': 'src/offload/scan-worker.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'sidecar/main': 'src/sidecar/main.ts',
+    'sidecar/worker': 'src/sidecar/worker.ts',
+    'offload/scan-worker': 'src/offload/scan-worker.ts',
+  },
   shims: true,
+  dts: { entry: { index: 'src/index.ts' } }, // the lazy entries are not public API
 })

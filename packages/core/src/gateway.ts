@@ -14,6 +14,10 @@ import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
 import { Router } from './route/router.js'
 import type { ExchangeRecord } from './telemetry/exchange-record.js'
+import { redactingLogger } from './telemetry/redact.js'
+import { Sidecar } from './telemetry/sidecar-handle.js'
+import type { TelemetrySink } from './telemetry/telemetry-sink.js'
+import { type UsageEvent, usageEvent } from './telemetry/usage-event.js'
 
 export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
@@ -32,6 +36,8 @@ const GATEWAY = Symbol.for('velox.gateway')
 export interface GatewayEvents {
   /** One finished request: status, timings, tokens. Emitted only while someone listens. */
   exchange: [record: ExchangeRecord]
+  /** One finished request that reached an upstream, with its tokens (see UsageEvent). */
+  usage: [event: UsageEvent]
 }
 
 export class Gateway extends EventEmitter<GatewayEvents> implements GatewayContext {
@@ -45,6 +51,10 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   readonly counters = newCounters()
   readonly limiter: Limiter | undefined
   readonly logger: ResolvedOptions['logger']
+  /** The sidecar thread (pprof, /metrics); undefined without the `sidecar` option. */
+  readonly sidecar: Sidecar | undefined
+  /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
+  telemetry: TelemetrySink | null = null
   closing = false
   readonly #warned = new Set<string>()
   readonly #prefix: string
@@ -52,7 +62,9 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
   constructor(options: VeloxOptions = {}) {
     super()
     this.options = resolveOptions(options)
-    this.logger = this.options.logger
+    // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
+    const { logger, upstreams, sidecar } = this.options
+    this.logger = logger && redactingLogger(logger, [...upstreams.map((u) => u.apiKey), sidecar?.token])
     this.#prefix = this.options.prefix
     const offload = this.options.offload
     this.fieldParser = createFieldParser(this.options.parser) // before the upstreams: may throw
@@ -71,17 +83,29 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     )
     this.#warming = this.#warmUpstreams(this.upstreams.filter((u) => u.config.warmup))
     this.limiter = this.options.limit && new Limiter(this.options.limit, this.logger)
+    if (this.options.onUsage) this.on('usage', this.options.onUsage)
+    this.sidecar = sidecar && new Sidecar(this, sidecar)
   }
 
   get recordsWanted(): boolean {
-    return this.listenerCount('exchange') > 0
+    return this.telemetry !== null || this.listenerCount('exchange') > 0 || this.listenerCount('usage') > 0
   }
 
   recordExchange(record: ExchangeRecord): void {
+    // Metrics first and outside the emitter: a throwing listener must not cost the metrics a request.
+    this.telemetry?.exchange(record)
     try {
       this.emit('exchange', record)
     } catch (err) {
       this.logger?.error({ err }, 'velox: an exchange listener threw')
+    }
+    if (this.listenerCount('usage') === 0) return
+    const usage = usageEvent(record)
+    if (usage === undefined) return
+    try {
+      this.emit('usage', usage)
+    } catch (err) {
+      this.logger?.error({ err }, 'velox: a usage listener threw')
     }
   }
 
@@ -105,10 +129,12 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
 
   /**
    * Resolves once the start-up warm-up (upstreams with `warmup`, by default the https ones) is
-   * done. A failed warm-up is logged, never thrown: the first requests then connect as usual.
+   * done and the sidecar (if any) has started. Failures are logged, never thrown: the first
+   * requests then connect as usual; a sidecar that could not listen has no `url`.
    */
-  ready(): Promise<void> {
-    return this.#warming
+  async ready(): Promise<void> {
+    // The sidecar's own failure is logged by it; `gateway.sidecar.ready()` rejects with it.
+    await Promise.all([this.#warming, this.sidecar?.ready().catch(() => undefined)])
   }
 
   /** Opens connections to every upstream now (GET of each warm-up path), whatever their `warmup` option. */
@@ -146,11 +172,16 @@ export class Gateway extends EventEmitter<GatewayEvents> implements GatewayConte
     else process.emitWarning(message, { code })
   }
 
-  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools and the offload worker. */
+  /** Refuses new requests (503), lets those in flight finish, then closes the upstream pools, the sidecar and the offload worker. */
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    await Promise.all([...this.upstreams.map((u) => u.close()), this.limiter?.close(), this.offload?.close()])
+    await Promise.all([
+      ...this.upstreams.map((u) => u.close()),
+      this.limiter?.close(),
+      this.sidecar?.close(),
+      this.offload?.close(),
+    ])
   }
 }
 

@@ -44,3 +44,15 @@ export {
 export { RingQueue } from './queue/ring-queue.js'
 export { type Usage, UsageCapture } from './stream/usage.js'
 export type { ExchangeRecord } from './telemetry/exchange-record.js'
+export {
+  type LimitDecision,
+  type LimitDecisionMessage,
+  recordLimitDecision,
+  recordQueueDepth,
+  type TelemetryTarget,
+} from './telemetry/limit-decision.js'
+export { REDACTED, redactHeaders, redactingLogger, redactText } from './telemetry/redact.js'
+export type { Sidecar } from './telemetry/sidecar-handle.js'
+export type { ResolvedSidecar, SidecarOptions } from './telemetry/sidecar-options.js'
+export type { TelemetrySink } from './telemetry/telemetry-sink.js'
+export type { UsageEvent } from './telemetry/usage-event.js'

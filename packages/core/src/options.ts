@@ -14,6 +14,8 @@ import {
   type RouteOptions,
   resolveRoutes,
 } from './route/route-options.js'
+import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './telemetry/sidecar-options.js'
+import type { UsageEvent } from './telemetry/usage-event.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
 export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
@@ -80,6 +82,10 @@ export interface VeloxOptions {
    */
   offload?: false | OffloadOptions
   logger?: Logger
+  /** The sidecar thread serving pprof and Prometheus metrics (docs/guide/observability.md). Default: none. */
+  sidecar?: SidecarOptions | false
+  /** Called once per finished request that reached an upstream, with its tokens (also `gateway.on('usage')`). */
+  onUsage?: (event: UsageEvent) => void
 }
 
 export const DEFAULTS = {
@@ -123,6 +129,8 @@ export interface ResolvedOptions {
   /** Undefined when off. */
   readonly offload: ResolvedOffload | undefined
   readonly logger: Logger | undefined
+  readonly sidecar: ResolvedSidecar | undefined
+  readonly onUsage: ((event: UsageEvent) => void) | undefined
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -158,6 +166,9 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.warn !== 'function')) {
     fail('logger', 'a pino-compatible logger (with debug, info, warn, error)', '[object]')
   }
+  if (options.onUsage !== undefined && typeof options.onUsage !== 'function') {
+    fail('onUsage', 'a function', typeof options.onUsage)
+  }
   return Object.freeze({
     upstreams,
     routes,
@@ -171,6 +182,8 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     parser,
     offload,
     logger,
+    sidecar: resolveSidecar(options.sidecar),
+    onUsage: options.onUsage,
   })
 }
 

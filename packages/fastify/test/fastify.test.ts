@@ -60,7 +60,7 @@ describe('@velox/fastify', () => {
     const app = Fastify()
     await app.register(veloxPlugin, { upstream: upstream() })
     const url = await start(app)
-    expect(app.velox.logger).toBe(app.log)
+    expect(app.velox.options.logger).toBe(app.log) // gateway.logger wraps it to redact credentials
     const res = await postJson(`${url}/v1/chat/completions`, chat)
     expect(JSON.parse(res.body.toString()).choices[0].message.content).toBe('Mock reply to: Hi Fastify')
     const stats = app.velox.stats()
@@ -91,7 +91,7 @@ describe('@velox/fastify', () => {
     const app = Fastify()
     apps.push(app)
     await app.register(veloxPlugin, { upstream: upstream(), logger })
-    expect(app.velox.logger).toBe(logger)
+    expect(app.velox.options.logger).toBe(logger)
   })
 
   it('answers a malformed Content-Type and a QUERY the OpenAI way, not Fastify’s', async () => {

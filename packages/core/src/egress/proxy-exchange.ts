@@ -375,6 +375,7 @@ export class ProxyExchange implements AttemptOwner {
       key: info.key,
       upstream: this.candidates[this.candidateIndex]!.upstream.config.name,
       attempts: this.totalAttempts,
+      fallbacks: this.candidateIndex,
       clientAborted: this.clientGone,
       latencyMs: performance.now() - info.startedAt,
       ttfbMs: this.headersAt === 0 ? undefined : this.headersAt - info.startedAt,

@@ -10,9 +10,10 @@
  * Atomics.waitAsync only while scans are in flight. The worker starts on the first large body and
  * stops with close(). If it dies, or the ring is full, or it is closing, the scan runs inline:
  * a request is never left waiting for a worker that will not answer. A bundler that inlines
- * @velox/core without copying dist/scan-worker.js leaves a worker that cannot load: that counts
+ * @velox/core without dist/offload/scan-worker.js leaves a worker that cannot load: that counts
  * as a crash, and after three the gateway scans inline (with a warning).
  */
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
 import type { BufferPool } from '../ingress/buffer-pool.js'
@@ -23,6 +24,7 @@ import {
   JsonSyntaxError,
   SYNTAX_REASONS,
 } from '../json/extract-fields.js'
+import { lazyEntryUrl } from '../lazy-entry.js'
 import { RingQueue } from '../queue/ring-queue.js'
 import {
   OFFLOAD_CAPACITY,
@@ -339,15 +341,15 @@ function callBack(fn: () => void): void {
 }
 
 /**
- * Starts the worker from the file next to this module: dist/scan-worker.js (or .cjs) in a build.
- * When @velox/core runs from its TypeScript sources (its own tests), the worker runs the .ts file
- * through tsx, which the repository has and a published package never needs.
+ * Starts the worker: dist/offload/scan-worker.js (or .cjs) beside the bundle (lazy-entry.ts). When
+ * @velox/core runs from its TypeScript sources (its tests, tsx), the worker is TypeScript too, so
+ * it registers tsx (a devDependency of @velox/core) first; a published package never does.
  */
 function startWorker(workerData: ScanWorkerData, transferList: MessagePort[], url?: URL): Worker {
-  const here = import.meta.url
-  const ext = here.endsWith('.ts') ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js'
-  const entry = url ?? new URL(`./scan-worker${ext}`, here)
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData, transferList })
-  const bootstrap = `require('tsx/cjs'); require(${JSON.stringify(fileURLToPath(entry))})`
-  return new Worker(bootstrap, { eval: true, workerData, transferList })
+  const entry = url ?? lazyEntryUrl('offload/scan-worker')
+  const options = { workerData, transferList, name: 'velox-offload' }
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs')
+  const bootstrap = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(fileURLToPath(entry))})`
+  return new Worker(bootstrap, { ...options, eval: true })
 }

@@ -40,6 +40,8 @@ export interface ExchangeRecord {
   upstream: string
   /** Upstream attempts made (0 when the request never went upstream; more than 1 after retries). */
   attempts: number
+  /** Times the request moved on to the route's next candidate upstream. */
+  fallbacks: number
   clientAborted: boolean
   /** From taking the request to the end of the response (ms). */
   latencyMs: number
@@ -62,6 +64,7 @@ export function rejectedRecord(info: RequestInfo, status: number, errorCode: Vel
     key: info.key,
     upstream: '',
     attempts: 0,
+    fallbacks: 0,
     clientAborted: false,
     latencyMs: performance.now() - info.startedAt,
     ttfbMs: undefined,

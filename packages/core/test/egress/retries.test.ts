@@ -1,6 +1,7 @@
 import { createMockUpstream, type MockUpstream } from '@velox/mock-upstream'
 import { postJson } from '@velox/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { ExchangeRecord } from '../../src/index.js'
 import { chat, gatewayApp, upstreamStats } from './helpers.js'
 
 /** Mock controls that make the first `n` requests of `id` fail with `status`. */
@@ -83,8 +84,11 @@ describe('retries and fallbacks', () => {
       routes: [{ model: '*', upstreams: ['primary', 'backup'] }],
       retry: { ...fast, attempts: 3 },
     })
+    const records: ExchangeRecord[] = []
+    gateway.on('exchange', (r) => records.push(r))
     const res = await postJson(`${url}/v1/chat/completions`, chat('gpt-4o', 'fallback'))
     expect(res.status).toBe(200)
+    expect(records.map((r) => [r.upstream, r.attempts, r.fallbacks])).toEqual([['backup', 4, 1]])
     expect(primary.received).toHaveLength(3)
     expect(backup.received).toHaveLength(1)
     expect(upstreamStats(gateway, 'primary')).toMatchObject({
