@@ -23,7 +23,15 @@ describe('BufferPool', () => {
     const slab = pool.acquire(10_000)
     pool.release(slab)
     expect(pool.acquire(9_000)).toBe(slab)
-    expect(pool.stats()).toEqual({ acquired: 2, released: 1, inUse: 1, allocated: 1, free: 0, freeBytes: 0 })
+    expect(pool.stats()).toEqual({
+      acquired: 2,
+      released: 1,
+      inUse: 1,
+      allocated: 1,
+      dropped: 0,
+      free: 0,
+      freeBytes: 0,
+    })
   })
 
   it('keeps no more idle bytes than allowed, all classes together, and says which slabs it let go', () => {
@@ -42,5 +50,15 @@ describe('BufferPool', () => {
     expect(pool.acquire(700_000).buffer).toBeInstanceOf(SharedArrayBuffer) // its class is 1 MiB
     expect(pool.acquire(3_000_000).buffer).toBeInstanceOf(SharedArrayBuffer)
     expect(new BufferPool(4 * 1024 * 1024).acquire(3_000_000).buffer).toBeInstanceOf(ArrayBuffer)
+  })
+})
+
+describe('BufferPool.releaseWithoutReuse', () => {
+  it('counts the slab as released but never hands it out again', () => {
+    const pool = new BufferPool(1024 * 1024)
+    const slab = pool.acquire(10_000)
+    pool.releaseWithoutReuse(slab)
+    expect(pool.acquire(10_000)).not.toBe(slab)
+    expect(pool.stats()).toMatchObject({ acquired: 2, released: 1, inUse: 1, dropped: 1, free: 0 })
   })
 })

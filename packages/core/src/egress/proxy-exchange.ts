@@ -356,7 +356,14 @@ export class ProxyExchange implements AttemptOwner {
     counters.active--
     if (!this.clientGone) counters.completed++
     if (this.slab !== null) {
-      this.ctx.bufferPool.release(this.slab)
+      // undici counts a Buffer body as sent once it is handed to the socket; the kernel may still be
+      // taking its tail when an upstream answers early (a 401 before reading a large body), and
+      // the socket stays open for the next request. Only a 2xx proves the upstream read it all.
+      if (this.status >= 200 && this.status < 300 && this.errorCode === undefined && !this.clientGone) {
+        this.ctx.bufferPool.release(this.slab)
+      } else {
+        this.ctx.bufferPool.releaseWithoutReuse(this.slab)
+      }
       this.slab = null
     }
     if (this.ctx.recordsWanted) this.ctx.recordExchange(this.record())

@@ -22,6 +22,8 @@ export interface BufferPoolStats {
   inUse: number
   /** Slabs allocated because no free one of the class was there. */
   allocated: number
+  /** Slabs given back but not kept for reuse (over the idle budget, or possibly still being written). */
+  dropped: number
   /** Slabs idle in the pool now, and their bytes. */
   free: number
   freeBytes: number
@@ -42,6 +44,7 @@ export class BufferPool {
   #acquired = 0
   #released = 0
   #allocated = 0
+  #dropped = 0
   #freeBytes = 0
   /** Called with each slab the pool lets go of (not kept as free); set by the offload. */
   onDiscard: ((slab: Buffer) => void) | null = null
@@ -90,12 +93,24 @@ export class BufferPool {
   release(slab: Buffer): void {
     this.#released++
     const free = this.#classes[this.#classOf(slab.length)]
-    if (free === undefined || this.#freeBytes + slab.length > this.#maxFreeBytes) {
-      this.onDiscard?.(slab)
-      return
-    }
+    if (free === undefined || this.#freeBytes + slab.length > this.#maxFreeBytes) return this.#drop(slab)
     free.push(slab)
     this.#freeBytes += slab.length
+  }
+
+  /**
+   * Gives a slab back without reusing it: for a slab a socket may still be reading from (an
+   * upstream that answered before taking the whole body). Its memory goes to the GC, which frees
+   * it only once no pending write holds it, so no later request's bytes can ever be written there.
+   */
+  releaseWithoutReuse(slab: Buffer): void {
+    this.#released++
+    this.#drop(slab)
+  }
+
+  #drop(slab: Buffer): void {
+    this.#dropped++
+    this.onDiscard?.(slab)
   }
 
   stats(): BufferPoolStats {
@@ -106,6 +121,7 @@ export class BufferPool {
       released: this.#released,
       inUse: this.#acquired - this.#released,
       allocated: this.#allocated,
+      dropped: this.#dropped,
       free,
       freeBytes: this.#freeBytes,
     }
