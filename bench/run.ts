@@ -128,7 +128,7 @@ microTables(
 )
 microTables(
   'End-to-end ingress task (bench/node/ingress-task.ts)',
-  'Body chunks to upstream candidates: pool + scan + route lookup against Buffer.concat + JSON.parse + object lookup. The rate limiter step is not in yet (it is being written; marked LIMITER in the file).',
+  "Body chunks to upstream candidates: pool + scan + route lookup + rate-limit acquire (the gateway's in-process store) against Buffer.concat + JSON.parse + object lookup + a Map counter.",
   ingress,
 )
 
