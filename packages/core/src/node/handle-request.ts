@@ -120,7 +120,9 @@ export function handleRequest(
       const error = fail('VELOX_ERR_BODY_TOO_LARGE', tooLarge(ctx.options.maxBodyBytes))
       return reject(ctx, info, res, error, { closeConnection: true })
     }
-    return onBody(ctx, info, req, res, pathAndQuery, needsModel, true, bytes, null, true)
+    // Raw bytes kept by a parser are JSON only if the client said so; a re-serialized value always is.
+    const isJson = Buffer.isBuffer(body) ? json : true
+    return onBody(ctx, info, req, res, pathAndQuery, needsModel, isJson, bytes, null, true)
   }
   readBody(
     req,
