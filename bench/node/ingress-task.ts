@@ -34,7 +34,10 @@ export function benchIngressTask(): GroupResult[] {
         const request = JSON.parse(bytes.toString('utf8'))
         const key = keys[turn++ % keys.length]!
         let bucket = counters.get(key)
-        if (bucket === undefined) counters.set(key, (bucket = { tokens: HUGE }))
+        if (bucket === undefined) {
+          bucket = { tokens: HUGE }
+          counters.set(key, bucket)
+        }
         if (bucket.tokens >= 1) bucket.tokens--
         keep(routesObject[request.model] ?? request.stream)
       },
