@@ -125,29 +125,15 @@ export class Limiter implements AdmissionHandler<Waiter> {
     // In-process, a request whose bucket has waiters queues behind them (each bucket in order).
     // With Redis, every request asks first: other processes take from the bucket anyway.
     const queued = this.store.sync && this.queue.size > 0 && this.#waiting.has(bucketId(policy, key))
+    // In-process and not queued: one synchronous acquire, and no waiter is built when it grants.
+    let refused: AcquireResult | undefined
     if (this.store.sync && !queued) {
       const r = this.store.acquire(policy, key, 1, tokens) as AcquireResult
       if (r.granted) {
         this.#grant(info, p, policy, key, tokens, r)
         return proceed(ctx, info, req, res, outgoing, candidates, slab)
       }
-      const w = this.#waiter(
-        ctx,
-        info,
-        req,
-        res,
-        outgoing,
-        candidates,
-        slab,
-        proceed,
-        reject,
-        policy,
-        key,
-        tokens,
-        deadline,
-      )
-      this.#refused(w, r)
-      return this.#waitOrReject(w)
+      refused = r
     }
     const w = this.#waiter(
       ctx,
@@ -164,6 +150,10 @@ export class Limiter implements AdmissionHandler<Waiter> {
       tokens,
       deadline,
     )
+    if (refused !== undefined) {
+      this.#refused(w, refused)
+      return this.#waitOrReject(w)
+    }
     if (queued)
       return this.#enqueue(w, Number.POSITIVE_INFINITY) // behind its bucket's waiters
     ;(this.store.acquire(policy, key, 1, tokens) as Promise<AcquireResult>).then(
