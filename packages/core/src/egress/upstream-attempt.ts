@@ -32,7 +32,6 @@ export class UpstreamAttempt {
   constructor(owner: AttemptOwner, upstream: Upstream) {
     this.owner = owner
     this.upstream = upstream
-    upstream.awaitingHeaders?.add(this)
   }
 
   abort(reason: Error): void {
@@ -46,7 +45,6 @@ export class UpstreamAttempt {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode >= 200) this.upstream.awaitingHeaders?.delete(this)
     return this.owner.onAttemptHeaders(this, statusCode, rawHeaders, resume, statusText)
   }
 
@@ -55,12 +53,10 @@ export class UpstreamAttempt {
   }
 
   onComplete(): void {
-    this.upstream.awaitingHeaders?.delete(this)
     this.owner.onAttemptComplete(this)
   }
 
   onError(err: Error): void {
-    this.upstream.awaitingHeaders?.delete(this)
     try {
       this.owner.onAttemptError(this, err)
     } catch {

@@ -5,7 +5,6 @@
  */
 import { Pool } from 'undici'
 import type { ResolvedOptions } from '../options.js'
-import type { UpstreamAttempt } from './upstream-attempt.js'
 import type { ResolvedUpstream } from './upstream-options.js'
 
 export interface UpstreamStats {
@@ -33,28 +32,12 @@ export interface UpstreamStats {
 
 const ANTHROPIC_VERSION = '2023-06-01'
 
-/** What the stuck attempts are aborted with after a GOAWAY; the exchange retries them. */
-export class GoawayError extends Error {
-  readonly code = 'VELOX_UPSTREAM_GOAWAY'
-  constructor() {
-    super('HTTP/2 GOAWAY: request re-sent on a new connection')
-    this.name = 'GoawayError'
-  }
-}
-
 export class Upstream {
   readonly config: ResolvedUpstream
   readonly pool: Pool
   /** Lowercased `[name, value, ...]` pairs that replace any client header of the same name. */
   readonly injectedHeaders: readonly string[]
   readonly injectedNames: ReadonlySet<string>
-  /**
-   * HTTP/2 only: attempts sent and still waiting for response headers. undici 7.30 fails just one
-   * of the streams a GOAWAY cuts off and leaves the others pending forever with no connection
-   * (seen here: 14 of 20 requests of a burst hung); aborting them frees the pool, and the exchange
-   * sends them again on a new connection.
-   */
-  readonly awaitingHeaders: Set<UpstreamAttempt> | null
   attempts = 0
   retries = 0
   fallbacks = 0
@@ -95,19 +78,6 @@ export class Upstream {
     }
     this.injectedHeaders = Object.freeze(injected)
     this.injectedNames = new Set(injected.filter((_, i) => i % 2 === 0))
-    this.awaitingHeaders = config.http2 ? new Set() : null
-    if (config.http2) {
-      this.pool.on('disconnect', (_origin, _clients, err) => {
-        // After undici's own GOAWAY handling has run, unstick what it left behind.
-        if (/GOAWAY/.test(err?.message ?? '')) setImmediate(() => this.abortAwaitingHeaders())
-      })
-    }
-  }
-
-  abortAwaitingHeaders(): void {
-    const stuck = [...this.awaitingHeaders!]
-    this.awaitingHeaders!.clear()
-    for (const attempt of stuck) attempt.abort(new GoawayError())
   }
 
   /** Opens connections ahead of traffic with GETs of the warm-up path (not HEAD: some providers close on it). */
