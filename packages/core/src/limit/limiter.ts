@@ -135,7 +135,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
       }
       refused = r
     }
-    const w = this.#waiter(
+    const w = new Waiter(
       ctx,
       info,
       req,
@@ -149,6 +149,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
       key,
       tokens,
       deadline,
+      this.#onClose,
     )
     if (refused !== undefined) {
       this.#refused(w, refused)
@@ -295,39 +296,6 @@ export class Limiter implements AdmissionHandler<Waiter> {
     w.headers = rateLimitHeaders(this.config.policies[w.policy]!, r)
     w.retryAfterUs = r.retryAfterUs
     w.limitedBy = r.limitedBy
-  }
-
-  #waiter(
-    ctx: GatewayContext,
-    info: RequestInfo,
-    req: IncomingMessage,
-    res: ServerResponse,
-    outgoing: Outgoing,
-    candidates: readonly Candidate[],
-    slab: Buffer | null,
-    proceed: Proceed,
-    reject: Reject,
-    policy: number,
-    key: string,
-    tokens: number,
-    deadline: number,
-  ): Waiter {
-    return new Waiter(
-      ctx,
-      info,
-      req,
-      res,
-      outgoing,
-      candidates,
-      slab,
-      proceed,
-      reject,
-      policy,
-      key,
-      tokens,
-      deadline,
-      this.#onClose,
-    )
   }
 
   /** After a refused first acquire: wait if the refill can come within maxWaitMs, else 429 now. */
