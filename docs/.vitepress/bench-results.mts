@@ -32,7 +32,9 @@ export function resultsSection(text: string, directive: string): string {
   const levels = body.filter((l) => /^#{1,6} /.test(l)).map((l) => l.indexOf(' '))
   const shift = levels.length > 0 ? 4 - Math.min(...levels) : 0
   return body
-    .map((l) => (/^#{1,6} /.test(l) ? `${'#'.repeat(Math.min(6, l.indexOf(' ') + shift))}${l.slice(l.indexOf(' '))}` : l))
+    .map((l) =>
+      /^#{1,6} /.test(l) ? `${'#'.repeat(Math.min(6, l.indexOf(' ') + shift))}${l.slice(l.indexOf(' '))}` : l,
+    )
     .join('\n')
     .trim()
 }

@@ -35,6 +35,6 @@ describe('docs/reference/api.md', () => {
   })
 
   it.each(names)('documents %s', (name) => {
-    expect(page).toMatch(new RegExp('`' + name + '[`(]'))
+    expect(page).toMatch(new RegExp(`\`${name}[\`(]`))
   })
 })
