@@ -150,6 +150,19 @@ for (const table of proxies) {
       `| ${r.proxy} | ${fmt(r.reqPerSec)} | ${x(r.reqPerSecRatio)} | ${fmt(r.cpuMicrosPerReq)} us | ${x(r.cpuRatio)} | ${r.failures} |`,
     )
   }
+  lines.push(
+    '',
+    `${table.title}: Velox in each framework against that framework's own proxy (same rounds; above 1x req/s and below 1x CPU favour Velox).`,
+    '',
+    "| Velox in | the framework's proxy | req/s | CPU per request |",
+    '|---|---|---:|---:|',
+  )
+  for (const r of table.rows) {
+    if (r.vsPeer === undefined) continue
+    lines.push(
+      `| ${r.proxy.replace('Velox in ', '')} | ${r.vsPeer.peer} | ${x(r.vsPeer.reqPerSecRatio)} | ${x(r.vsPeer.cpuRatio)} |`,
+    )
+  }
   lines.push('')
 }
 
