@@ -46,10 +46,21 @@ describe('the public API of @velox/core', () => {
 
   it('gives a Gateway only methods and the documented read-only state as public members', () => {
     const gateway = core.createGateway({ upstream: { origin: 'http://127.0.0.1:9' } })
-    const own = Object.keys(gateway).filter((k) => !k.startsWith('_')).sort()
+    const own = Object.keys(gateway)
+      .filter((k) => !k.startsWith('_'))
+      .sort()
     expect(own).toEqual(['options', 'sidecar'])
     const methods = Object.getOwnPropertyNames(core.Gateway.prototype).sort()
-    expect(methods).toEqual(['close', 'closing', 'constructor', 'handle', 'matches', 'ready', 'stats', 'warmup'])
+    expect(methods).toEqual([
+      'close',
+      'closing',
+      'constructor',
+      'handle',
+      'matches',
+      'ready',
+      'stats',
+      'warmup',
+    ])
     void gateway.close()
   })
 })
