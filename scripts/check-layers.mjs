@@ -1,7 +1,10 @@
 // Fails (exit 1) when packages/core/src breaks one of two structural rules the request path relies
 // on (docs/guide/architecture.md):
 //   1. no import cycle between its modules, type-only imports and re-exports included;
-//   2. no function, method, constructor or arrow function with more than 5 parameters (pass an object).
+//   2. no import cycle between its folders either (egress/, limit/, stages/...: each folder's imports go
+//      one way); the files at the root of src/ (errors, options, the gateway, the entry points) are
+//      left out of this one: they are both the base (errors, options) and the top (gateway);
+//   3. no function, method, constructor or arrow function with more than 5 parameters (pass an object).
 // Biome's noImportCycles ignores type imports, so this walks the TypeScript syntax tree itself.
 // Run by `pnpm lint`. Usage: node scripts/check-layers.mjs [srcDir]
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -64,39 +67,57 @@ for (const file of files) {
   graph.set(file, [...deps])
 }
 
-// Tarjan's strongly connected components: any component of more than one file is a cycle.
-let index = 0
-const indices = new Map()
-const lowlink = new Map()
-const stack = []
-const onStack = new Set()
-function strongConnect(v) {
-  indices.set(v, index)
-  lowlink.set(v, index)
-  index++
-  stack.push(v)
-  onStack.add(v)
-  for (const w of graph.get(v) ?? []) {
-    if (!indices.has(w)) {
-      strongConnect(w)
-      lowlink.set(v, Math.min(lowlink.get(v), lowlink.get(w)))
-    } else if (onStack.has(w)) lowlink.set(v, Math.min(lowlink.get(v), indices.get(w)))
-  }
-  if (lowlink.get(v) === indices.get(v)) {
-    const component = []
-    let w
-    do {
-      w = stack.pop()
-      onStack.delete(w)
-      component.push(w)
-    } while (w !== v)
-    const selfLoop = (graph.get(v) ?? []).includes(v)
-    if (component.length > 1 || selfLoop) {
-      problems.push(`import cycle: ${component.map((f) => relative(root, f)).join(' <-> ')}`)
+// Tarjan's strongly connected components: any component of more than one node is a cycle.
+function findCycles(graph, name, report) {
+  let index = 0
+  const indices = new Map()
+  const lowlink = new Map()
+  const stack = []
+  const onStack = new Set()
+  function strongConnect(v) {
+    indices.set(v, index)
+    lowlink.set(v, index)
+    index++
+    stack.push(v)
+    onStack.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!indices.has(w)) {
+        strongConnect(w)
+        lowlink.set(v, Math.min(lowlink.get(v), lowlink.get(w)))
+      } else if (onStack.has(w)) lowlink.set(v, Math.min(lowlink.get(v), indices.get(w)))
+    }
+    if (lowlink.get(v) === indices.get(v)) {
+      const component = []
+      let w
+      do {
+        w = stack.pop()
+        onStack.delete(w)
+        component.push(w)
+      } while (w !== v)
+      const selfLoop = (graph.get(v) ?? []).includes(v)
+      if (component.length > 1 || selfLoop) problems.push(`${report}: ${component.map(name).join(' <-> ')}`)
     }
   }
+  for (const node of graph.keys()) if (!indices.has(node)) strongConnect(node)
 }
-for (const file of files) if (!indices.has(file)) strongConnect(file)
+
+findCycles(graph, (f) => relative(root, f), 'import cycle')
+
+const folders = new Map()
+for (const [file, deps] of graph) {
+  const from = dirname(file)
+  if (from === root) continue
+  if (!folders.has(from)) folders.set(from, new Set())
+  for (const dep of deps) {
+    const to = dirname(dep)
+    if (to !== root && to !== from) folders.get(from).add(to)
+  }
+}
+findCycles(
+  new Map([...folders].map(([k, v]) => [k, [...v]])),
+  (d) => `${relative(root, d)}/`,
+  'folders import each other',
+)
 
 if (problems.length > 0) {
   for (const p of problems) console.error(p)

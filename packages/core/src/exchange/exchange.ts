@@ -10,9 +10,8 @@
  * path, so the hot path allocates no more than it did.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Candidate } from '../egress/upstream.js'
 import type { VeloxError, VeloxErrorCode } from '../errors.js'
-import type { Reservation } from '../limit/reservation.js'
-import type { Candidate } from '../route/router.js'
 
 /**
  * The stages in the order they run (stages/run.ts runs them; stages/README.md says what each does).
@@ -42,6 +41,11 @@ export interface UsageMeter {
   onChunk(chunk: Buffer): void
   /** Usage seen so far; call at the end of the response (repeat calls give the same answer). */
   finish(): { inputTokens: number | undefined; outputTokens: number | undefined }
+}
+
+/** A token reservation (limit/reservation.ts): settled once with the response's usage. */
+export interface Settleable {
+  settle(inputTokens: number | undefined, outputTokens: number | undefined): void
 }
 
 /** How the gateway's own error answer is written (http/write-error.ts). */
@@ -97,7 +101,7 @@ export class Exchange implements ErrorAnswer {
   /** Headers the gateway adds to its response (flat name, value list): the limiter's x-ratelimit-*. */
   responseHeaders: string[] | undefined = undefined
   /** The limiter's token reservation, settled with the response's usage by the account stage. */
-  reservation: Reservation | undefined = undefined
+  reservation: Settleable | undefined = undefined
 
   // --- the attempt in flight (egress) ---
   /** The candidate of the latest attempt; undefined until the first one. */
