@@ -20,6 +20,7 @@ import type { ExchangeRecord } from './telemetry/exchange-record.js'
 import { redactingLogger } from './telemetry/redact.js'
 import type { TelemetrySink } from './telemetry/telemetry-sink.js'
 import { usageEvent } from './telemetry/usage-event.js'
+import { GatewayTracing } from './tracing/gateway-tracing.js'
 
 export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
@@ -46,6 +47,8 @@ export class GatewayCore implements StageContext {
   readonly counters = newCounters()
   readonly limiter: Limiter | undefined
   readonly logger: Logger | undefined
+  /** OpenTelemetry GenAI spans and metrics; null when `tracing` is off. */
+  readonly tracing: GatewayTracing | null
   /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
   telemetry: TelemetrySink | null = null
   closing = false
@@ -73,6 +76,7 @@ export class GatewayCore implements StageContext {
       this.upstreams[0]!,
     )
     this.limiter = options.limit && new Limiter(options.limit, this)
+    this.tracing = options.tracing === null ? null : new GatewayTracing(options.tracing)
   }
 
   /** Runs the exchange's stages from where it stands (stages/run.ts). */

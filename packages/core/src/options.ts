@@ -20,6 +20,7 @@ import {
 } from './route/route-options.js'
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
+import { type ResolvedTracing, resolveTracing, type TracingOptions } from './tracing/tracing-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
 export { DEFAULTS } from './config/defaults.js'
@@ -36,6 +37,8 @@ export type {
 } from './limit/limit-options.js'
 export type { OffloadOptions } from './offload/offload-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
+export type { MeterLike, TracerLike } from './tracing/otel-api.js'
+export type { TracingOptions } from './tracing/tracing-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -92,6 +95,11 @@ export interface VeloxOptions {
   sidecar?: SidecarOptions | false
   /** Called once per finished request that reached an upstream, with its tokens (also `gateway.on('usage')`). */
   onUsage?: (event: UsageEvent) => void
+  /**
+   * OpenTelemetry GenAI tracing: one CLIENT span per exchange and the GenAI client metrics, through
+   * `@opentelemetry/api` (an optional peer dependency). Default: off (docs/guide/observability.md).
+   */
+  tracing?: boolean | TracingOptions
 }
 
 export interface ResolvedOptions {
@@ -111,6 +119,8 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined
   readonly sidecar: ResolvedSidecar | undefined
   readonly onUsage: ((event: UsageEvent) => void) | undefined
+  /** Null when off. */
+  readonly tracing: ResolvedTracing | null
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -165,6 +175,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     logger,
     sidecar: resolveSidecar(options.sidecar),
     onUsage: options.onUsage,
+    tracing: resolveTracing(options.tracing),
   })
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { metrics, trace } from '@opentelemetry/api'
 import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
 import { ENV_VARIABLES, type EnvVariable } from '../src/config/env.js'
@@ -81,6 +82,12 @@ const everyOption: Full<VeloxOptions> = {
   logger,
   sidecar: { host: '127.0.0.1', port: 0, token: 't', profiling: true, metrics: true, sampleIntervalMs: 1000 },
   onUsage: () => {},
+  tracing: {
+    tracer: trace.getTracer('t'),
+    meter: metrics.getMeter('m'),
+    captureContent: false,
+    propagate: true,
+  },
 }
 // The other side of the store union, so that `limit.store.buffer` is covered too.
 const sharedStore: Full<SharedStoreOptions> = { buffer: new SharedArrayBuffer(8) }
@@ -113,6 +120,7 @@ describe('the options schema', () => {
       limit: { store: { redis: 'redis://127.0.0.1:1' } },
       sidecar: {},
       offload: {},
+      tracing: {},
     }) as unknown as Record<string, unknown>
     const read = (path: string): unknown => {
       const keys = path.replace(/^upstream\./, 'upstreams.0.').split('.')
@@ -204,7 +212,7 @@ describe('unknown keys', () => {
 
 /** A valid value of each variable's option, and its text in the environment. */
 function sample({ path, node }: EnvVariable): [string, unknown] {
-  if (node.anyOf) return path === 'limit' ? ['true', true] : ['true', {}]
+  if (node.anyOf) return path === 'limit' || path === 'tracing' ? ['true', true] : ['true', {}]
   if (node.type === 'array')
     return node.items!.type === 'integer' ? ['500, 503', [500, 503]] : ['a*,b', ['a*', 'b']]
   if (node.type === 'integer') {

@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Candidate } from '../egress/upstream.js'
 import type { VeloxError, VeloxErrorCode } from '../errors.js'
+import type { ExchangeTrace } from '../tracing/exchange-trace.js'
 
 /**
  * The stages in the order they run (stages/run.ts runs them; stages/README.md says what each does).
@@ -128,8 +129,13 @@ export class Exchange implements ErrorAnswer {
   ended = false
   headersAt = 0
   firstByteAt = 0
-  /** Reads token usage as the body passes; only when exchange records or a reservation want it. */
+  /** Reads token usage as the body passes; only when exchange records, a reservation or a trace want it. */
   usage: UsageMeter | null = null
+
+  // --- the trace (when `tracing` is set: begun by egress, ended by account) ---
+  /** The OTel context active when the gateway took the request: the span's parent. */
+  traceContext: unknown = undefined
+  trace: ExchangeTrace | undefined = undefined
 
   constructor(req: IncomingMessage, res: ServerResponse, preParsed?: Buffer | { parsed: unknown }) {
     this.req = req

@@ -26,6 +26,7 @@ import { ClientWriter } from '../http/client-writer.js'
 import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { Logger } from '../options.js'
+import type { GatewayTracing } from '../tracing/gateway-tracing.js'
 import { UsageCapture } from './usage.js'
 
 export interface EgressContext {
@@ -34,6 +35,8 @@ export interface EgressContext {
   readonly logger: Logger | undefined
   /** True when something listens for exchange records (so timings and usage are worth reading). */
   readonly recordsWanted: boolean
+  /** OpenTelemetry GenAI tracing; null when off (one branch per step then). */
+  readonly tracing: GatewayTracing | null
   resume(ex: Exchange): void
 }
 
@@ -41,6 +44,12 @@ const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the conn
 const DEADLINE = new undiciErrors.RequestAbortedError('total timeout')
 
 export function egress(ctx: EgressContext, ex: Exchange): StageResult {
+  const tracing = ctx.tracing
+  if (tracing !== null) {
+    // The span covers the upstream work: every attempt, retries and fallbacks included.
+    const body = ex.body ?? undefined
+    ex.trace = tracing.begin({ apiPath: ex.path, model: ex.model, body, parent: ex.traceContext })
+  }
   new Dispatch(ctx, ex).start()
   return WAIT
 }
@@ -57,6 +66,8 @@ class Dispatch implements AttemptOwner {
   #deadlineTimer: NodeJS.Timeout | undefined = undefined
   #deadlineHit = false
   #finished = false
+  /** Why the last attempt failed (its status or error code): the reason on the next attempt's span event. */
+  #lastFailure: string | undefined = undefined
   readonly #onClientClose = (): void => this.#clientClosed()
 
   constructor(ctx: EgressContext, ex: Exchange) {
@@ -105,6 +116,16 @@ class Dispatch implements AttemptOwner {
       upstream.injectedNames,
       ex.decoded,
     )
+    const trace = ex.trace
+    if (trace !== undefined) {
+      trace.attempt({
+        upstream: config,
+        index: cursor.total - 1,
+        fallback: kind === FALLBACK,
+        reason: this.#lastFailure,
+      })
+      this.#ctx.tracing!.propagate(headers, trace)
+    }
     const attempt = new UpstreamAttempt(this, upstream)
     this.#attempt = attempt
     ex.attempt = attempt
@@ -142,6 +163,7 @@ class Dispatch implements AttemptOwner {
         attempt.discardBody() // read its body to keep the connection, then retry
         ctx.logger?.warn({ upstream: attempt.upstream.config.name, status, waitMs: wait }, 'velox: retrying')
         this.#pendingWait = wait
+        this.#lastFailure = String(status)
         return true
       }
     }
@@ -149,10 +171,12 @@ class Dispatch implements AttemptOwner {
     // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
-    if (ctx.recordsWanted || ex.reservation !== undefined) {
+    const trace = ex.trace
+    if (ctx.recordsWanted || ex.reservation !== undefined || trace !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
     }
+    if (trace !== undefined) trace.onResponseHead(eventStream)
     this.#writer.head(status, text, headers, eventStream, resume)
     return true
   }
@@ -166,6 +190,8 @@ class Dispatch implements AttemptOwner {
       if (ex.firstByteAt === 0) ex.firstByteAt = performance.now()
       usage.onChunk(chunk)
     }
+    const trace = ex.trace
+    if (trace !== undefined) trace.onResponseChunk(chunk)
     return this.#writer.write(chunk)
   }
 
@@ -199,6 +225,7 @@ class Dispatch implements AttemptOwner {
       ? 'VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT'
       : upstreamErrorCode(err)
     const wait = this.#deadlineHit ? undefined : this.#cursor.next(undefined)
+    this.#lastFailure = code
     ctx.logger?.warn(
       { upstream: name, code, err: describe(err), retry: wait !== undefined },
       'velox: upstream attempt failed',

@@ -32,7 +32,21 @@ export function account(ctx: AccountContext, ex: Exchange): StageResult {
     ex.reservation.settle(usage?.inputTokens, usage?.outputTokens)
   }
   if (ctx.recordsWanted && (upstream || !ex.clientGone)) ctx.recordExchange(recordOf(ex))
+  if (ex.trace !== undefined) endTrace(ex)
   return NEXT
+}
+
+/** Ends the exchange's span (tracing/exchange-trace.ts): its outcome and the usage read on the way. */
+function endTrace(ex: Exchange): void {
+  const usage = ex.usage?.finish()
+  const cut = ex.committed && !ex.ended && !ex.clientGone
+  const errorType = ex.errorCode ?? (ex.clientGone ? 'client_aborted' : cut ? 'response_cut' : undefined)
+  ex.trace!.end({
+    status: ex.clientGone && !ex.committed ? undefined : ex.status,
+    errorType,
+    inputTokens: usage?.inputTokens,
+    outputTokens: usage?.outputTokens,
+  })
 }
 
 /** The record of a finished exchange (telemetry/exchange-record.ts says what each field means). */

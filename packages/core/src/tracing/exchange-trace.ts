@@ -12,14 +12,15 @@ import { GenAiResponse } from './genai-response.js'
 import { type Attributes, SPAN_KIND_CLIENT, SPAN_STATUS_ERROR, type SpanLike } from './otel-api.js'
 import type { ResolvedTracing } from './tracing-options.js'
 
-/** What the exchange knows when it starts (after extract: the model and stream flag). */
+/** What the exchange knows when its upstream work starts (after extract, route and limit). */
 export interface TraceStart {
   /** The API path after the prefix, e.g. `/chat/completions`. */
   apiPath: string
   model: string | undefined
-  stream: boolean
   /** The request body (read only when the span records). */
   body: Buffer | undefined
+  /** The OTel context active when the gateway took the request (the span's parent); else the active one. */
+  parent?: unknown
 }
 
 /** One attempt sent upstream. */
@@ -77,7 +78,8 @@ export class ExchangeTrace {
   readonly #metrics: GenAiMetrics
   readonly #started: number
   readonly #metricAttributes: Attributes
-  readonly #response: GenAiResponse | undefined
+  readonly #captureContent: boolean
+  #response: GenAiResponse | undefined = undefined
 
   constructor(tracing: ResolvedTracing, metrics: GenAiMetrics, start: TraceStart) {
     const operation = operationName(start.apiPath)
@@ -85,9 +87,10 @@ export class ExchangeTrace {
     this.#started = nowSeconds()
     this.#metrics = metrics
     this.#metricAttributes = { 'gen_ai.operation.name': operation, 'gen_ai.request.model': start.model }
-    this.#span = tracing.tracer.startSpan(name, { kind: SPAN_KIND_CLIENT }, tracing.api.context.active())
+    const parent = start.parent ?? tracing.api.context.active()
+    this.#span = tracing.tracer.startSpan(name, { kind: SPAN_KIND_CLIENT }, parent)
     this.recording = this.#span.isRecording()
-    this.#response = this.recording ? new GenAiResponse(start.stream, tracing.captureContent) : undefined
+    this.#captureContent = tracing.captureContent
     if (!this.recording) return
     this.#span.setAttributes(
       defined({
@@ -129,6 +132,11 @@ export class ExchangeTrace {
     return state === '' ? undefined : state
   }
 
+  /** The chosen response's head arrived (an event stream or not): its body is read from now on. */
+  onResponseHead(eventStream: boolean): void {
+    if (this.recording) this.#response = new GenAiResponse(eventStream, this.#captureContent)
+  }
+
   /** Response chunks as they go to the client (for id, model, finish reasons, usage). */
   onResponseChunk(chunk: Buffer): void {
     this.#response?.onChunk(chunk)
@@ -151,7 +159,7 @@ export class ExchangeTrace {
       defined(this.#metricAttributes),
     )
     if (!this.recording) return
-    this.#span.setAttributes(response!.attributes())
+    if (response !== undefined) this.#span.setAttributes(response.attributes())
     if (e.status !== undefined) this.#span.setAttribute('http.response.status_code', e.status)
     if (errorType !== undefined) {
       this.#span.setAttribute('error.type', errorType)

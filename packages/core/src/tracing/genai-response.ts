@@ -137,7 +137,7 @@ export class GenAiResponse {
       return
     }
     if (type === 'response.completed' && isObject(o.response)) return this.#read(o.response, false)
-    if (type !== undefined && type.startsWith('response.')) return
+    if (type?.startsWith('response.')) return
     this.id = str(o.id) ?? this.id
     this.model = str(o.model) ?? this.model
     if (Array.isArray(o.choices)) {

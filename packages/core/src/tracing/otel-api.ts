@@ -24,7 +24,6 @@ export interface SpanLike {
 
 /** An OTel `Tracer`, or anything with its `startSpan`. */
 export interface TracerLike {
-  // biome-ignore lint/suspicious/noExplicitAny: the OTel context and options types stay the user's
   startSpan(name: string, options?: any, context?: any): SpanLike
 }
 

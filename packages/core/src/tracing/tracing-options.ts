@@ -5,6 +5,7 @@
  * capture, or turns off `traceparent` propagation to the upstream. Checked at creation; the
  * `@opentelemetry/api` package is loaded then, and its absence is an options error.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import { boolean, fail, object } from '../validate.js'
 import { loadOtelApi, type MeterLike, type OtelApi, type TracerLike } from './otel-api.js'
 
@@ -27,36 +28,29 @@ export interface ResolvedTracing {
   readonly propagate: boolean
 }
 
-export const TRACING_DEFAULTS = {
-  captureContent: false, // message content is user data: opt in
-  propagate: true, // W3C trace context to the upstream, so its spans join the trace
-} as const
-
-const KEYS = new Set(['tracer', 'meter', 'captureContent', 'propagate'])
-
-/** `tracing` checked and resolved; null when off (the default). */
-export function resolveTracing(input: unknown, version: string): ResolvedTracing | null {
+/**
+ * `tracing` checked and resolved; null when off (the default). Unknown keys were refused before
+ * (config/known-keys.ts), with the nearest name.
+ */
+export function resolveTracing(input: unknown): ResolvedTracing | null {
   if (input === undefined || input === false) return null
   if (input !== true && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     fail('tracing', 'a boolean or an object { tracer, meter, captureContent, propagate }', input)
   }
   const o = input === true ? {} : object('tracing', input)
-  for (const key of Object.keys(o)) {
-    if (!KEYS.has(key)) fail(`tracing.${key}`, 'one of tracer, meter, captureContent, propagate', key)
-  }
   if (o.tracer !== undefined && typeof (o.tracer as TracerLike).startSpan !== 'function') {
     fail('tracing.tracer', 'an OpenTelemetry Tracer (with startSpan)', typeof o.tracer)
   }
   if (o.meter !== undefined && typeof (o.meter as MeterLike).createHistogram !== 'function') {
     fail('tracing.meter', 'an OpenTelemetry Meter (with createHistogram)', typeof o.meter)
   }
-  const captureContent = boolean('tracing.captureContent', o.captureContent, TRACING_DEFAULTS.captureContent)
-  const propagate = boolean('tracing.propagate', o.propagate, TRACING_DEFAULTS.propagate)
+  const captureContent = boolean('tracing.captureContent', o.captureContent, DEFAULTS.tracing.captureContent)
+  const propagate = boolean('tracing.propagate', o.propagate, DEFAULTS.tracing.propagate)
   const api = loadOtelApi()
   return Object.freeze({
     api,
-    tracer: (o.tracer as TracerLike | undefined) ?? api.trace.getTracer('@velox/core', version),
-    meter: (o.meter as MeterLike | undefined) ?? api.metrics.getMeter('@velox/core', version),
+    tracer: (o.tracer as TracerLike | undefined) ?? api.trace.getTracer('@velox/core'),
+    meter: (o.meter as MeterLike | undefined) ?? api.metrics.getMeter('@velox/core'),
     captureContent,
     propagate,
   })

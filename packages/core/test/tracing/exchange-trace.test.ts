@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
-import { VeloxOptionsError } from '../../src/errors.js'
+import { createGateway, VeloxOptionsError } from '../../src/index.js'
 import { ExchangeTrace } from '../../src/tracing/exchange-trace.js'
 import { GenAiMetrics } from '../../src/tracing/genai-metrics.js'
 import { loadOtelApi } from '../../src/tracing/otel-api.js'
@@ -18,10 +18,11 @@ function setup(captureContent = false) {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
   const reader = new TestReader()
   const meters = new MeterProvider({ readers: [reader] })
-  const tracing = resolveTracing(
-    { tracer: provider.getTracer('t'), meter: meters.getMeter('m'), captureContent },
-    '0.0.0',
-  )!
+  const tracing = resolveTracing({
+    tracer: provider.getTracer('t'),
+    meter: meters.getMeter('m'),
+    captureContent,
+  })!
   return { exporter, reader, tracing, metrics: new GenAiMetrics(tracing.meter) }
 }
 
@@ -35,21 +36,28 @@ const reply = Buffer.from(
 
 describe('tracing options', () => {
   it('is off unless set, and checks every field by name', () => {
-    expect(resolveTracing(undefined, '1')).toBeNull()
-    expect(resolveTracing(false, '1')).toBeNull()
-    expect(resolveTracing(true, '1')).toMatchObject({ captureContent: false, propagate: true })
-    expect(() => resolveTracing('yes', '1')).toThrow(
+    expect(resolveTracing(undefined)).toBeNull()
+    expect(resolveTracing(false)).toBeNull()
+    expect(resolveTracing(true)).toMatchObject({ captureContent: false, propagate: true })
+    expect(() => resolveTracing('yes')).toThrow(
       new VeloxOptionsError(
         'tracing must be a boolean or an object { tracer, meter, captureContent, propagate } (got "yes")',
       ),
     )
-    expect(() => resolveTracing({ captureContents: true }, '1')).toThrow(
-      'tracing.captureContents must be one of tracer, meter, captureContent, propagate (got "captureContents")',
+    expect(() =>
+      createGateway({
+        upstream: { origin: 'http://127.0.0.1:9' },
+        tracing: { captureContents: true } as never,
+      }),
+    ).toThrow(
+      new VeloxOptionsError(
+        'tracing.captureContents is not a known option; did you mean tracing.captureContent?',
+      ),
     )
-    expect(() => resolveTracing({ propagate: 'no' }, '1')).toThrow(
+    expect(() => resolveTracing({ propagate: 'no' })).toThrow(
       'tracing.propagate must be a boolean (got "no")',
     )
-    expect(() => resolveTracing({ tracer: {} }, '1')).toThrow(
+    expect(() => resolveTracing({ tracer: {} })).toThrow(
       'tracing.tracer must be an OpenTelemetry Tracer (with startSpan) (got "object")',
     )
   })
@@ -69,7 +77,6 @@ describe('ExchangeTrace', () => {
     const t = new ExchangeTrace(tracing, metrics, {
       apiPath: '/chat/completions',
       model: 'gpt-4o-mini',
-      stream: false,
       body,
     })
     expect(t.recording).toBe(true)
@@ -82,6 +89,7 @@ describe('ExchangeTrace', () => {
       reason: '503',
     })
     expect(t.traceparent()).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+    t.onResponseHead(false)
     t.onResponseChunk(reply.subarray(0, 20))
     t.onResponseChunk(reply.subarray(20))
     t.end({ status: 200, inputTokens: 4, outputTokens: 2 })
@@ -132,7 +140,6 @@ describe('ExchangeTrace', () => {
     const t = new ExchangeTrace(tracing, metrics, {
       apiPath: '/chat/completions',
       model: 'm',
-      stream: false,
       body,
     })
     t.attempt({ upstream, index: 0, fallback: false })
@@ -143,7 +150,6 @@ describe('ExchangeTrace', () => {
     const upstreamError = new ExchangeTrace(tracing, metrics, {
       apiPath: '/embeddings',
       model: 'e',
-      stream: false,
       body: undefined,
     })
     upstreamError.end({ status: 429 })
@@ -156,9 +162,9 @@ describe('ExchangeTrace', () => {
     const a = new ExchangeTrace(off.tracing, off.metrics, {
       apiPath: '/chat/completions',
       model: 'm',
-      stream: false,
       body,
     })
+    a.onResponseHead(false)
     a.onResponseChunk(reply)
     a.end({ status: 200 })
     expect(
@@ -168,9 +174,9 @@ describe('ExchangeTrace', () => {
     const b = new ExchangeTrace(on.tracing, on.metrics, {
       apiPath: '/chat/completions',
       model: 'm',
-      stream: false,
       body,
     })
+    b.onResponseHead(false)
     b.onResponseChunk(reply)
     b.end({ status: 200 })
     expect(on.exporter.getFinishedSpans()[0]!.attributes).toMatchObject({
@@ -182,16 +188,16 @@ describe('ExchangeTrace', () => {
 
   it('does no span work when no tracer provider is registered (the API no-op)', () => {
     trace.disable()
-    const tracing = resolveTracing(true, '1')!
+    const tracing = resolveTracing(true)!
     const t = new ExchangeTrace(tracing, new GenAiMetrics(tracing.meter), {
       apiPath: '/chat/completions',
       model: 'm',
-      stream: true,
       body,
     })
     expect(t.recording).toBe(false)
     expect(t.traceparent()).toBeUndefined()
     t.attempt({ upstream, index: 1, fallback: true })
+    t.onResponseHead(true)
     t.onResponseChunk(reply)
     t.end({ status: 200 })
   })
