@@ -14,6 +14,7 @@ import { benchLimit } from './limit/index.js'
 import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
+import { benchTracingCost } from './node/proxy-tracing.js'
 import { benchRingQueue } from './queue/ring-queue.js'
 
 const started = Date.now()
@@ -24,6 +25,7 @@ const queue = await benchRingQueue()
 const ingress = benchIngressTask()
 const limit = await benchLimit()
 const proxies = await benchProxyLoad()
+const tracing = await benchTracingCost()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
 const minutes = ((Date.now() - started) / 60_000).toFixed(1)
@@ -161,6 +163,27 @@ for (const table of proxies) {
     if (r.vsPeer === undefined) continue
     lines.push(
       `| ${r.proxy.replace('Velox in ', '')} | ${r.vsPeer.peer} | ${x(r.vsPeer.reqPerSecRatio)} | ${x(r.vsPeer.cpuRatio)} |`,
+    )
+  }
+  lines.push('')
+}
+
+lines.push(
+  '## Tracing cost (bench/node/proxy-tracing.ts)',
+  '',
+  `Velox on bare node:http with OpenTelemetry tracing unset, on with no tracer provider registered, and on with the OTel SDK recording spans (batched to an exporter that drops them); each in its own process, ${LOAD_SETUP}. CPU is the proxy process's own, per completed request.`,
+  '',
+)
+for (const table of tracing) {
+  lines.push(
+    `### Tracing, ${table.title}`,
+    '',
+    '| gateway | req/s | vs tracing unset | CPU per request | vs tracing unset | failed |',
+    '|---|---:|---:|---:|---:|---:|',
+  )
+  for (const r of table.rows) {
+    lines.push(
+      `| ${r.proxy} | ${fmt(r.reqPerSec)} | ${x(r.reqPerSecRatio)} | ${fmt(r.cpuMicrosPerReq)} us | ${x(r.cpuRatio)} | ${r.failures} |`,
     )
   }
   lines.push('')

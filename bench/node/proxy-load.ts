@@ -78,16 +78,35 @@ async function measure(
   }
 }
 
-export async function benchProxyLoad(): Promise<LoadTable[]> {
+/** A proxy to compare: [kind for proxy-server.ts, label, the kind of its peer (or undefined)]. */
+export type ProxySpec = readonly [string, string, string | undefined]
+/** A load mode: [title, request body, request headers]. */
+export type LoadMode = [string, Buffer, Record<string, string>]
+
+/** The two modes every load table runs: a 4 KB chat request answered in JSON, and streamed. */
+export function chatModes(): LoadMode[] {
+  const json = JSON.parse(chatBody(4 * 1024, 8).toString())
+  return [
+    ['JSON, 4 KB chat request', Buffer.from(JSON.stringify({ ...json, stream: false })), {}],
+    ['SSE, 4 KB chat request, 20 events', Buffer.from(JSON.stringify(json)), { 'x-mock-chunks': '20' }],
+  ]
+}
+
+export function benchProxyLoad(): Promise<LoadTable[]> {
+  return compareProxies(PROXIES, chatModes())
+}
+
+/**
+ * Each proxy in its own process in front of one mock upstream, every mode, ROUNDS interleaved
+ * rounds (the order rotates each round); medians, and ratios against the first proxy and each
+ * row's peer, all from the same rounds.
+ */
+export async function compareProxies(specs: readonly ProxySpec[], modes: LoadMode[]): Promise<LoadTable[]> {
+  const PROXIES = specs
   const mock = await startMock()
   const proxies: ProxyProcess[] = []
   try {
     for (const [kind] of PROXIES) proxies.push(await startProxy(kind, mock.url))
-    const json = JSON.parse(chatBody(4 * 1024, 8).toString())
-    const modes: Array<[string, Buffer, Record<string, string>]> = [
-      ['JSON, 4 KB chat request', Buffer.from(JSON.stringify({ ...json, stream: false })), {}],
-      ['SSE, 4 KB chat request, 20 events', Buffer.from(JSON.stringify(json)), { 'x-mock-chunks': '20' }],
-    ]
     const tables: LoadTable[] = []
     for (const [title, body, headers] of modes) {
       for (const proxy of proxies) await load(proxy.url, body, headers, 1) // warm-up (JIT, connections)

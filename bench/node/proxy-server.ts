@@ -7,7 +7,10 @@
  * event-loop delay), and the peers users choosing another framework compare with: `fastify-proxy`
  * (Fastify 5 + @fastify/http-proxy), `velox-fastify` (Fastify 5 + @velox/fastify), `koa-proxies`
  * (Koa 3 + koa-proxies, with a keep-alive agent) and `velox-koa` (Koa 3 + @velox/koa). Every proxy
- * keeps up to 32 keep-alive connections to the upstream.
+ * keeps up to 32 keep-alive connections to the upstream. For the cost of tracing (proxy-tracing.ts):
+ * `velox-http-tracing-off` (tracing: true with no tracer provider registered: the API's no-op) and
+ * `velox-http-tracing-sdk` (tracing: true with the OTel SDK registered, spans batched to an exporter
+ * that drops them), both node:http + gateway.handle like `velox-http`.
  * The parent sends 'begin' and 'end' over IPC; 'end' answers with the CPU time used in between.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -15,6 +18,8 @@ import type { AddressInfo } from 'node:net'
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream'
 import fastifyHttpProxy from '@fastify/http-proxy'
+import { trace } from '@opentelemetry/api'
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { createGateway, type Gateway } from '@velox/core'
 import { veloxMiddleware } from '@velox/express'
 import { veloxPlugin } from '@velox/fastify'
@@ -106,6 +111,21 @@ async function handler(): Promise<Handler> {
       app.use(veloxKoa(gateway))
     }
     return app.callback()
+  }
+  if (kind === 'velox-http-tracing-off' || kind === 'velox-http-tracing-sdk') {
+    if (kind === 'velox-http-tracing-sdk') {
+      const drop: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} }
+      trace.setGlobalTracerProvider(
+        new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop)] }),
+      )
+    }
+    const g = createGateway({
+      upstream: { origin: upstream, connections: CONNECTIONS },
+      offload: false,
+      tracing: true,
+    })
+    gateway = g
+    return (req, res) => g.handle(req, res)
   }
   if (kind === 'velox-http') {
     const offload = threshold === undefined ? false : { thresholdBytes: Number(threshold) }

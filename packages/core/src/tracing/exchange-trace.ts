@@ -7,9 +7,9 @@
  * upstream (W3C Trace Context), so the upstream's spans join the trace.
  */
 import type { GenAiMetrics } from './genai-metrics.js'
-import { operationName, providerName, requestAttributes } from './genai-request.js'
+import { providerName, requestAttributes } from './genai-request.js'
 import { GenAiResponse } from './genai-response.js'
-import { type Attributes, SPAN_KIND_CLIENT, SPAN_STATUS_ERROR, type SpanLike } from './otel-api.js'
+import { type Attributes, SPAN_STATUS_ERROR, type SpanLike } from './otel-api.js'
 import type { ResolvedTracing } from './tracing-options.js'
 
 /** What the exchange knows when its upstream work starts (after extract, route and limit). */
@@ -45,6 +45,16 @@ export interface TraceEnd {
   outputTokens?: number
 }
 
+/** What GatewayTracing.begin hands over: the span it started and what it knows. */
+export interface TraceParts {
+  tracing: ResolvedTracing
+  /** Undefined while no meter provider is registered. */
+  metrics: GenAiMetrics | undefined
+  span: SpanLike
+  operation: string
+  start: TraceStart
+}
+
 const nowSeconds = () => performance.now() / 1000
 
 /** Attributes without the undefined ones (the SDK warns about each). */
@@ -75,21 +85,18 @@ function serverAttributes(upstream: TraceAttempt['upstream']): ServerAttributes 
 export class ExchangeTrace {
   readonly recording: boolean
   readonly #span: SpanLike
-  readonly #metrics: GenAiMetrics
+  readonly #metrics: GenAiMetrics | undefined
   readonly #started: number
   readonly #metricAttributes: Attributes
   readonly #captureContent: boolean
   #response: GenAiResponse | undefined = undefined
 
-  constructor(tracing: ResolvedTracing, metrics: GenAiMetrics, start: TraceStart) {
-    const operation = operationName(start.apiPath)
-    const name = start.model === undefined ? operation : `${operation} ${start.model}`
+  constructor({ tracing, metrics, span, operation, start }: TraceParts) {
     this.#started = nowSeconds()
     this.#metrics = metrics
     this.#metricAttributes = { 'gen_ai.operation.name': operation, 'gen_ai.request.model': start.model }
-    const parent = start.parent ?? tracing.api.context.active()
-    this.#span = tracing.tracer.startSpan(name, { kind: SPAN_KIND_CLIENT }, parent)
-    this.recording = this.#span.isRecording()
+    this.#span = span
+    this.recording = span.isRecording()
     this.#captureContent = tracing.captureContent
     if (!this.recording) return
     this.#span.setAttributes(
@@ -150,7 +157,7 @@ export class ExchangeTrace {
     response?.onEnd()
     if (response?.model !== undefined) this.#metricAttributes['gen_ai.response.model'] = response.model
     if (errorType !== undefined) this.#metricAttributes['error.type'] = errorType
-    this.#metrics.record(
+    this.#metrics?.record(
       nowSeconds() - this.#started,
       {
         inputTokens: e.inputTokens ?? response?.inputTokens,

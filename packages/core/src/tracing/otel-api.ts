@@ -43,7 +43,7 @@ export interface MeterLike {
 /** The API module's functions Velox uses. */
 export interface OtelApi {
   trace: { getTracer(name: string, version?: string): TracerLike }
-  metrics: { getMeter(name: string, version?: string): MeterLike }
+  metrics: { getMeterProvider(): { getMeter(name: string): MeterLike } }
   context: { active(): unknown }
 }
 

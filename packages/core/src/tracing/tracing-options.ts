@@ -23,7 +23,8 @@ export interface TracingOptions {
 export interface ResolvedTracing {
   readonly api: OtelApi
   readonly tracer: TracerLike
-  readonly meter: MeterLike
+  /** The meter passed in; undefined: the global provider's, looked up until one is registered. */
+  readonly meter: MeterLike | undefined
   readonly captureContent: boolean
   readonly propagate: boolean
 }
@@ -50,7 +51,7 @@ export function resolveTracing(input: unknown): ResolvedTracing | null {
   return Object.freeze({
     api,
     tracer: (o.tracer as TracerLike | undefined) ?? api.trace.getTracer('@velox/core'),
-    meter: (o.meter as MeterLike | undefined) ?? api.metrics.getMeter('@velox/core'),
+    meter: o.meter as MeterLike | undefined,
     captureContent,
     propagate,
   })

@@ -1,10 +1,9 @@
-import { trace } from '@opentelemetry/api'
+import { metrics, trace } from '@opentelemetry/api'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
 import { createGateway, VeloxOptionsError } from '../../src/index.js'
-import { ExchangeTrace } from '../../src/tracing/exchange-trace.js'
-import { GenAiMetrics } from '../../src/tracing/genai-metrics.js'
+import { GatewayTracing } from '../../src/tracing/gateway-tracing.js'
 import { loadOtelApi } from '../../src/tracing/otel-api.js'
 import { resolveTracing } from '../../src/tracing/tracing-options.js'
 
@@ -23,7 +22,7 @@ function setup(captureContent = false) {
     meter: meters.getMeter('m'),
     captureContent,
   })!
-  return { exporter, reader, tracing, metrics: new GenAiMetrics(tracing.meter) }
+  return { exporter, reader, tracing: new GatewayTracing(tracing) }
 }
 
 const upstream = { name: 'default', origin: 'http://127.0.0.1:4010', auth: 'bearer' }
@@ -73,12 +72,12 @@ describe('tracing options', () => {
 
 describe('ExchangeTrace', () => {
   it('makes one CLIENT span per exchange with the GenAI attributes, retries and fallbacks as events', async () => {
-    const { exporter, tracing, metrics, reader } = setup()
-    const t = new ExchangeTrace(tracing, metrics, {
+    const { exporter, tracing, reader } = setup()
+    const t = tracing.begin({
       apiPath: '/chat/completions',
       model: 'gpt-4o-mini',
       body,
-    })
+    })!
     expect(t.recording).toBe(true)
     t.attempt({ upstream, index: 0, fallback: false })
     t.attempt({ upstream, index: 1, fallback: false, reason: '503' })
@@ -136,22 +135,22 @@ describe('ExchangeTrace', () => {
   })
 
   it('marks a failed exchange with error.type and an error status', () => {
-    const { exporter, tracing, metrics } = setup()
-    const t = new ExchangeTrace(tracing, metrics, {
+    const { exporter, tracing } = setup()
+    const t = tracing.begin({
       apiPath: '/chat/completions',
       model: 'm',
       body,
-    })
+    })!
     t.attempt({ upstream, index: 0, fallback: false })
     t.end({ status: 504, errorType: 'VELOX_ERR_UPSTREAM_TIMEOUT' })
     const span = exporter.getFinishedSpans()[0]!
     expect(span.attributes['error.type']).toBe('VELOX_ERR_UPSTREAM_TIMEOUT')
     expect(span.status).toEqual({ code: 2, message: 'VELOX_ERR_UPSTREAM_TIMEOUT' })
-    const upstreamError = new ExchangeTrace(tracing, metrics, {
+    const upstreamError = tracing.begin({
       apiPath: '/embeddings',
       model: 'e',
       body: undefined,
-    })
+    })!
     upstreamError.end({ status: 429 })
     expect(exporter.getFinishedSpans()[1]!.attributes['error.type']).toBe('429')
     expect(exporter.getFinishedSpans()[1]!.name).toBe('embeddings e')
@@ -159,11 +158,11 @@ describe('ExchangeTrace', () => {
 
   it('records message content only with captureContent', () => {
     const off = setup(false)
-    const a = new ExchangeTrace(off.tracing, off.metrics, {
+    const a = off.tracing.begin({
       apiPath: '/chat/completions',
       model: 'm',
       body,
-    })
+    })!
     a.onResponseHead(false)
     a.onResponseChunk(reply)
     a.end({ status: 200 })
@@ -171,11 +170,11 @@ describe('ExchangeTrace', () => {
       Object.keys(off.exporter.getFinishedSpans()[0]!.attributes).filter((k) => k.includes('messages')),
     ).toEqual([])
     const on = setup(true)
-    const b = new ExchangeTrace(on.tracing, on.metrics, {
+    const b = on.tracing.begin({
       apiPath: '/chat/completions',
       model: 'm',
       body,
-    })
+    })!
     b.onResponseHead(false)
     b.onResponseChunk(reply)
     b.end({ status: 200 })
@@ -186,19 +185,30 @@ describe('ExchangeTrace', () => {
     })
   })
 
-  it('does no span work when no tracer provider is registered (the API no-op)', () => {
+  it('does no tracing work when neither a tracer nor a meter provider is registered (the API no-ops)', () => {
     trace.disable()
-    const tracing = resolveTracing(true)!
-    const t = new ExchangeTrace(tracing, new GenAiMetrics(tracing.meter), {
-      apiPath: '/chat/completions',
-      model: 'm',
-      body,
-    })
+    metrics.disable()
+    const tracing = new GatewayTracing(resolveTracing(true)!)
+    expect(tracing.begin({ apiPath: '/chat/completions', model: 'm', body })).toBeUndefined()
+  })
+
+  it('records metrics with no tracer provider once a meter provider is registered', async () => {
+    trace.disable()
+    const reader = new TestReader()
+    const tracing = new GatewayTracing(resolveTracing(true)!)
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }))
+    const t = tracing.begin({ apiPath: '/chat/completions', model: 'm', body })!
     expect(t.recording).toBe(false)
     expect(t.traceparent()).toBeUndefined()
-    t.attempt({ upstream, index: 1, fallback: true })
-    t.onResponseHead(true)
+    t.attempt({ upstream, index: 0, fallback: false })
+    t.onResponseHead(false)
     t.onResponseChunk(reply)
-    t.end({ status: 200 })
+    t.end({ status: 200, inputTokens: 4, outputTokens: 2 })
+    const { resourceMetrics } = await reader.collect()
+    const tokens = resourceMetrics.scopeMetrics[0]!.metrics.find(
+      (m) => m.descriptor.name === 'gen_ai.client.token.usage',
+    )!
+    expect(tokens.dataPoints.map((p) => (p.value as { sum: number }).sum).sort()).toEqual([2, 4])
+    metrics.disable()
   })
 })
