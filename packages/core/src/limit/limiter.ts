@@ -1,5 +1,5 @@
 /**
- * The limit step of the request path (DESIGN.md step 5): finds the caller's key and the policy
+ * The limit stage of the request path (stages/50-limit.ts): finds the caller's key and the policy
  * (base limits or the first matching override), reserves one request and the estimated tokens,
  * and then either sends the request on, lets it wait in the admission queue, or answers it (429
  * rate limited, 503 queue full or store unavailable), always with the x-ratelimit-* headers the

@@ -1,7 +1,7 @@
 /**
  * Stage 6, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
- * and streams the chosen response to the client as it arrives (DESIGN.md of the Rust Velox gateway
- * measured undici `dispatch` with a handler at 0.4-0.6x the CPU of request() + pipeline()). One
+ * and streams the chosen response to the client as it arrives (undici `dispatch` with a handler, at
+ * 0.4-0.6x the CPU of request() + pipeline(): bench/node/proxy-load.ts, bench/RESULTS.md). One
  * `Dispatch` per exchange ties three small pieces together: the undici handler of each attempt
  * (egress/upstream-attempt.ts), the retry and fallback cursor (egress/retry-cursor.ts) and the
  * client-side writer (http/client-writer.ts). When the exchange is over (answered, failed, or its
