@@ -1,5 +1,5 @@
 // Runs vitest and prints the plain closing line `N passed, N failed` that CI reads (vitest's own
-// summary is not read there; TOOLCHAIN.md). Exits non-zero on any failure.
+// summary is not read there; see .ci/run). Exits non-zero on any failure.
 //
 // `node scripts/test.mjs` runs the suite once under the node that runs this script.
 // `node scripts/test.mjs --node 22=/path/to/bin --node 24=/other/bin [vitest args]` runs it once per

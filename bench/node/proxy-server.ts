@@ -12,15 +12,19 @@
  * `velox-http-tracing-sdk` (tracing: true with the OTel SDK registered, spans batched to an exporter
  * that drops them), both node:http + gateway.handle like `velox-http`.
  * The parent sends 'begin' and 'end' over IPC; 'end' answers with the CPU time used in between.
+ * VELOX_CORE (a path to a core's src/index.ts) runs that copy of the core instead of @velox/core:
+ * compare-cores.ts measures two versions side by side.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream'
+import { pathToFileURL } from 'node:url'
 import fastifyHttpProxy from '@fastify/http-proxy'
 import { trace } from '@opentelemetry/api'
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { createGateway, type Gateway } from '@velox/core'
+import type { Gateway } from '@velox/core'
+import * as published from '@velox/core'
 import { veloxMiddleware } from '@velox/express'
 import { veloxPlugin } from '@velox/fastify'
 import { veloxMiddleware as veloxKoa } from '@velox/koa'
@@ -32,6 +36,8 @@ import koaProxies from 'koa-proxies'
 import { Pool } from 'undici'
 
 const [kind, upstream, threshold] = process.argv.slice(2) as [string, string, string | undefined]
+const core = process.env.VELOX_CORE
+const { createGateway } = (core ? await import(pathToFileURL(core).href) : published) as typeof published
 const CONNECTIONS = 32
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'])
 

@@ -76,7 +76,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    */
   handle(req: IncomingMessage, res: ServerResponse, body?: PreParsedBody): void {
     const core = this.#core
-    const ex = new Exchange(req, res, body)
+    const ex = new Exchange(core, req, res, body)
     // The app's active span (its HTTP server span, say) is the parent: capture it while we are
     // still in the adapter's call, before the body read moves the exchange to other callbacks.
     if (core.tracing !== null) ex.traceContext = core.tracing.activeContext()
