@@ -18,38 +18,38 @@
  * so the index memory does not grow with the body.
  */
 import type { WasmArena } from '../../ingress/wasm-arena.js'
-import {
-  AFTER_VALUE,
-  ARRAY,
-  ARRAY_START,
-  COLON,
-  clearField,
-  FIRST_KEY,
-  isDigit,
-  isIncludeUsage,
-  isWhitespace,
-  JsonSyntaxError,
-  K_INCLUDE_USAGE,
-  K_MAX_COMPLETION_TOKENS,
-  K_MAX_OUTPUT_TOKENS,
-  K_MAX_TOKENS,
-  K_MODEL,
-  K_NONE,
-  K_STREAM,
-  K_STREAM_OPTIONS,
-  K_USER,
-  KEY,
-  literalAt,
-  numberEnd,
-  OBJECT,
-  QUOTE,
-  ScanResult,
-  scanFields,
-  topKeyId,
-  VALUE,
-  wrongType,
-} from '../extract-fields.js'
+import * as js from '../extract-fields.js'
+import { JsonSyntaxError, ScanResult, scanFields } from '../extract-fields.js'
 import { instantiateStage1, type Stage1 } from './stage1-module.js'
+
+// Read once into module constants: an imported binding can be a getter per access in some loaders
+// (tsx, vitest), which costs more than the walk itself.
+const AFTER_VALUE = js.AFTER_VALUE
+const ARRAY = js.ARRAY
+const ARRAY_START = js.ARRAY_START
+const COLON = js.COLON
+const FIRST_KEY = js.FIRST_KEY
+const K_INCLUDE_USAGE = js.K_INCLUDE_USAGE
+const K_MAX_COMPLETION_TOKENS = js.K_MAX_COMPLETION_TOKENS
+const K_MAX_OUTPUT_TOKENS = js.K_MAX_OUTPUT_TOKENS
+const K_MAX_TOKENS = js.K_MAX_TOKENS
+const K_MODEL = js.K_MODEL
+const K_NONE = js.K_NONE
+const K_STREAM = js.K_STREAM
+const K_STREAM_OPTIONS = js.K_STREAM_OPTIONS
+const K_USER = js.K_USER
+const KEY = js.KEY
+const OBJECT = js.OBJECT
+const QUOTE = js.QUOTE
+const VALUE = js.VALUE
+const clearField = js.clearField
+const isDigit = js.isDigit
+const isIncludeUsage = js.isIncludeUsage
+const isWhitespace = js.isWhitespace
+const literalAt = js.literalAt
+const numberEnd = js.numberEnd
+const topKeyId = js.topKeyId
+const wrongType = js.wrongType
 
 /** Offsets per refill: 64 Ki entries (256 KiB), so one call covers at least 64 KiB of body. */
 const WINDOW = 64 * 1024

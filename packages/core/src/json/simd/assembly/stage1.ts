@@ -66,9 +66,9 @@ function isHex(c: u32): bool {
   return c - 0x30 < 10 || (c | 0x20) - 0x61 < 6
 }
 
-/** Checks the escape whose backslash is at offset `p` (the escaped byte may be in the next block). */
-function checkEscape(p: u32): void {
-  const e = p + 1
+/** Checks the escape whose escaped byte is at offset `e` (its backslash may be in the previous block). */
+function checkEscape(e: u32): void {
+  const p = e - 1
   if (e >= length) return // a backslash at the very end: the walker reports the unterminated string
   const c = <u32>load<u8>(body + e)
   if (c == 0x75) {
@@ -131,19 +131,20 @@ export function next(out: usize, capacity: u32): u32 {
       memory.copy(tail, src, remaining)
       src = tail
     }
-    let quote: u64 = 0
-    let backslash: u64 = 0
-    let ws: u64 = 0
-    let op: u64 = 0
-    for (let i: u32 = 0; i < 4; i++) {
-      const v = v128.load(src + (i << 4))
-      const lo = v128.and(v, lowNibble)
-      const shift = <u64>(i << 4)
-      quote |= bits(i8x16.eq(v, quoteByte)) << shift
-      backslash |= bits(i8x16.eq(v, backslashByte)) << shift
-      ws |= bits(i8x16.eq(v, i8x16.swizzle(wsTable, lo))) << shift
-      op |= bits(i8x16.eq(v128.or(v, curl), i8x16.swizzle(opTable, lo))) << shift
-    }
+    const v0 = v128.load(src)
+    const v1 = v128.load(src, 16)
+    const v2 = v128.load(src, 32)
+    const v3 = v128.load(src, 48)
+    let quote =
+      bits(i8x16.eq(v0, quoteByte)) |
+      (bits(i8x16.eq(v1, quoteByte)) << 16) |
+      (bits(i8x16.eq(v2, quoteByte)) << 32) |
+      (bits(i8x16.eq(v3, quoteByte)) << 48)
+    const backslash =
+      bits(i8x16.eq(v0, backslashByte)) |
+      (bits(i8x16.eq(v1, backslashByte)) << 16) |
+      (bits(i8x16.eq(v2, backslashByte)) << 32) |
+      (bits(i8x16.eq(v3, backslashByte)) << 48)
 
     // Escapes: json_escape_scanner.h (odd-length backslash runs escape the next byte).
     let escaped: u64 = nextIsEscaped
@@ -153,14 +154,16 @@ export function next(out: usize, capacity: u32): u32 {
       const potential = backslash & ~nextIsEscaped
       const code = (((potential << 1) | ODD_BITS) - potential) ^ ODD_BITS
       escaped = code ^ (backslash | nextIsEscaped)
-      let escape = code & backslash
-      nextIsEscaped = escape >> 63
-      if (badAt < 0) {
-        while (escape != 0) {
-          checkEscape(at + <u32>ctz(escape))
-          if (badAt >= 0) break
-          escape &= escape - 1
-        }
+      nextIsEscaped = (code & backslash) >> 63
+    }
+    // An escaped quote or backslash is valid; any other escaped byte is checked one by one (\n,
+    // \u...: rarer in chat text), until the first bad one.
+    let others = escaped & ~(quote | backslash)
+    if (others != 0 && badAt < 0) {
+      while (others != 0) {
+        checkEscape(at + <u32>ctz(others))
+        if (badAt >= 0) break
+        others &= others - 1
       }
     }
 
@@ -176,7 +179,26 @@ export function next(out: usize, capacity: u32): u32 {
     inString ^= prevInString
     prevInString = <u64>(<i64>inString >> 63)
 
+    if (inString == 0xffffffffffffffff) {
+      // The whole block is inside one string (the usual case in a chat body): no token starts,
+      // so whitespace and operators are not classified. The next block starts in the string too,
+      // so the scalar carry cannot matter there.
+      prevScalar = 0
+      at += 64
+      continue
+    }
+
     // Token starts: json_structural_indexer.h (a scalar starts where no non-quote scalar precedes).
+    const ws =
+      bits(i8x16.eq(v0, i8x16.swizzle(wsTable, v128.and(v0, lowNibble)))) |
+      (bits(i8x16.eq(v1, i8x16.swizzle(wsTable, v128.and(v1, lowNibble)))) << 16) |
+      (bits(i8x16.eq(v2, i8x16.swizzle(wsTable, v128.and(v2, lowNibble)))) << 32) |
+      (bits(i8x16.eq(v3, i8x16.swizzle(wsTable, v128.and(v3, lowNibble)))) << 48)
+    const op =
+      bits(i8x16.eq(v128.or(v0, curl), i8x16.swizzle(opTable, v128.and(v0, lowNibble)))) |
+      (bits(i8x16.eq(v128.or(v1, curl), i8x16.swizzle(opTable, v128.and(v1, lowNibble)))) << 16) |
+      (bits(i8x16.eq(v128.or(v2, curl), i8x16.swizzle(opTable, v128.and(v2, lowNibble)))) << 32) |
+      (bits(i8x16.eq(v128.or(v3, curl), i8x16.swizzle(opTable, v128.and(v3, lowNibble)))) << 48)
     const scalar = ~(op | ws)
     const nonQuoteScalar = scalar & ~quote
     const followsScalar = (nonQuoteScalar << 1) | prevScalar
