@@ -96,11 +96,11 @@ describe('SIMD scanner against the JS scanner', () => {
   it('checks every escaped byte the way the JS scanner does, at every place in a block', () => {
     const escapes = Array.from({ length: 0x7f - 0x20 }, (_, i) => `\\${String.fromCharCode(0x20 + i)}`)
     escapes.push('\\é', '\\😀', '\\u12', '\\u00E9', '\\uD83D\\uDE00', '\\u0G00', '\\u', '\\')
-    for (const escape of escapes) {
+    for (const sequence of escapes) {
       for (let at = 50; at <= 80; at++) {
         const head = `{"model":"m","x":"${'a'.repeat(at - 18)}`
-        agree(`${head}${escape}","stream":true}`)
-        agree(`${head}${escape}`)
+        agree(`${head}${sequence}","stream":true}`)
+        agree(`${head}${sequence}`)
       }
     }
   })
