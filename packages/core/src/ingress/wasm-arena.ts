@@ -11,7 +11,7 @@
  * uses ordinary memory. Every slab starts on a 64-byte boundary (one SIMD block).
  */
 
-import { type WasmMemory, wasmApi } from '../json/simd/wasm-api.js'
+import { type WasmMemory, wasmApi } from './wasm-api.js'
 
 const PAGE = 64 * 1024 // bytes in a WebAssembly page
 const ALIGN = 64 // one stage-1 block

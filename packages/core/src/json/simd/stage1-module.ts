@@ -7,7 +7,7 @@
  * null and the gateway keeps the JavaScript scanner.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { type WasmMemory, wasmApi } from './wasm-api.js'
+import { type WasmMemory, wasmApi } from '../../ingress/wasm-api.js'
 
 /** The module's exports (assembly/stage1.ts). */
 export interface Stage1 {
