@@ -78,6 +78,8 @@ export class SimdScanner {
   readonly #scratchAt: number
   /** Arena slab that bodies from outside the arena are copied into (grown on demand). */
   #inbox: Buffer | undefined
+  /** The nesting stack, kept between scans (a scan writes each level before reading it). */
+  #stack = new Uint8Array(64)
 
   private constructor(arena: WasmArena, wasm: Stage1, window: Buffer, scratch: Buffer) {
     this.arena = arena
@@ -137,7 +139,7 @@ export class SimdScanner {
 
     out.reset()
     const end = buf.length
-    let stack = new Uint8Array(32)
+    let stack = this.#stack
     let depth = 0
     let state = VALUE
     let key = K_NONE
@@ -240,6 +242,7 @@ export class SimdScanner {
           const bigger = new Uint8Array(stack.length * 2)
           bigger.set(stack)
           stack = bigger
+          if (stack.length <= 4096) this.#stack = stack // deeper ones are not kept
         }
         stack[depth++] = c === 0x7b ? OBJECT : ARRAY
         state = c === 0x7b ? FIRST_KEY : ARRAY_START
