@@ -107,11 +107,10 @@ function bits(v: v128): u64 {
   return <u64>i8x16.bitmask(v)
 }
 
-/** Bits of the bytes of `v` that are a valid escaped byte other than " \ and u. */
+/** Bits of the bytes of `v` that are one of the escaped bytes n t r f / (the byte equals its table entry). */
 @inline
-function escapeBits(v: v128, table: v128, table2: v128, lowNibble: v128): u64 {
-  const lo = v128.and(v, lowNibble)
-  return bits(v128.or(i8x16.eq(v, i8x16.swizzle(table, lo)), i8x16.eq(v, i8x16.swizzle(table2, lo))))
+function escapeBits(v: v128, table: v128, lowNibble: v128): u64 {
+  return bits(i8x16.eq(v, i8x16.swizzle(table, v128.and(v, lowNibble))))
 }
 
 /**
@@ -128,10 +127,9 @@ export function next(out: usize, capacity: u32): u32 {
   const backslashByte = i8x16.splat(0x5c)
   const lowNibble = i8x16.splat(0x0f)
   const curl = i8x16.splat(0x20)
-  // Valid escaped bytes besides " \ and u, by low nibble: r t f n / in one table, b (whose low
-  // nibble is r's) in the second. Unused entries cannot equal a byte with that low nibble.
+  // Valid escaped bytes besides " \ b and u, by low nibble: r t f n /. Unused entries cannot
+  // equal a byte with that low nibble.
   const escTable = i8x16(1, 0, 0x72, 0, 0x74, 0, 0x66, 0, 0, 0, 0, 0, 0, 0, 0x6e, 0x2f)
-  const escTable2 = i8x16(1, 0, 0x62, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
   let written: u32 = 0
   while (at < length && written + 64 <= capacity) {
     let src = body + at
@@ -146,32 +144,25 @@ export function next(out: usize, capacity: u32): u32 {
     const v1 = v128.load(src, 16)
     const v2 = v128.load(src, 32)
     const v3 = v128.load(src, 48)
+    const q0 = i8x16.eq(v0, quoteByte)
+    const q1 = i8x16.eq(v1, quoteByte)
+    const q2 = i8x16.eq(v2, quoteByte)
+    const q3 = i8x16.eq(v3, quoteByte)
+    const b0 = i8x16.eq(v0, backslashByte)
+    const b1 = i8x16.eq(v1, backslashByte)
+    const b2 = i8x16.eq(v2, backslashByte)
+    const b3 = i8x16.eq(v3, backslashByte)
     if (prevInString != 0 && nextIsEscaped == 0 && remaining >= 64) {
       // Inside a string, a block with no quote and no backslash changes nothing and lists
       // nothing: one test for the 64 bytes (the memchr-like path for long text and base64).
-      const q = v128.or(
-        v128.or(i8x16.eq(v0, quoteByte), i8x16.eq(v1, quoteByte)),
-        v128.or(i8x16.eq(v2, quoteByte), i8x16.eq(v3, quoteByte)),
-      )
-      const b = v128.or(
-        v128.or(i8x16.eq(v0, backslashByte), i8x16.eq(v1, backslashByte)),
-        v128.or(i8x16.eq(v2, backslashByte), i8x16.eq(v3, backslashByte)),
-      )
-      if (!v128.any_true(v128.or(q, b))) {
+      const any = v128.or(v128.or(v128.or(q0, q1), v128.or(q2, q3)), v128.or(v128.or(b0, b1), v128.or(b2, b3)))
+      if (!v128.any_true(any)) {
         at += 64
         continue
       }
     }
-    let quote =
-      bits(i8x16.eq(v0, quoteByte)) |
-      (bits(i8x16.eq(v1, quoteByte)) << 16) |
-      (bits(i8x16.eq(v2, quoteByte)) << 32) |
-      (bits(i8x16.eq(v3, quoteByte)) << 48)
-    const backslash =
-      bits(i8x16.eq(v0, backslashByte)) |
-      (bits(i8x16.eq(v1, backslashByte)) << 16) |
-      (bits(i8x16.eq(v2, backslashByte)) << 32) |
-      (bits(i8x16.eq(v3, backslashByte)) << 48)
+    let quote = bits(q0) | (bits(q1) << 16) | (bits(q2) << 32) | (bits(q3) << 48)
+    const backslash = bits(b0) | (bits(b1) << 16) | (bits(b2) << 32) | (bits(b3) << 48)
 
     // Escapes: json_escape_scanner.h (odd-length backslash runs escape the next byte).
     let escaped: u64 = nextIsEscaped
@@ -183,18 +174,19 @@ export function next(out: usize, capacity: u32): u32 {
       escaped = code ^ (backslash | nextIsEscaped)
       nextIsEscaped = (code & backslash) >> 63
     }
-    // An escaped quote or backslash is valid. The other escaped bytes must be one of n t r b f /
-    // (classified here for the whole block, as code and prose are full of \n and \t) or u, whose
-    // four hex digits are checked one escape at a time (rare). Bits past the body are padding.
+    // An escaped quote or backslash is valid. The other escaped bytes must be one of n t r f /
+    // (classified here for the whole block by one table, as code and prose are full of \n and \t)
+    // or b or u, which are checked one escape at a time (rare), as \u's four hex digits must be.
+    // Bits past the body are padding.
     let others = escaped & ~(quote | backslash)
     if (remaining < 64) others &= (<u64>1 << <u64>remaining) - 1
     if (others != 0 && badAt < 0) {
-      const plain =
-        escapeBits(v0, escTable, escTable2, lowNibble) |
-        (escapeBits(v1, escTable, escTable2, lowNibble) << 16) |
-        (escapeBits(v2, escTable, escTable2, lowNibble) << 32) |
-        (escapeBits(v3, escTable, escTable2, lowNibble) << 48)
-      others &= ~plain
+      others &= ~(
+        escapeBits(v0, escTable, lowNibble) |
+        (escapeBits(v1, escTable, lowNibble) << 16) |
+        (escapeBits(v2, escTable, lowNibble) << 32) |
+        (escapeBits(v3, escTable, lowNibble) << 48)
+      )
       while (others != 0) {
         checkEscape(at + <u32>ctz(others))
         if (badAt >= 0) break
