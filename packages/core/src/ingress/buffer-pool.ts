@@ -133,6 +133,9 @@ export class BufferPool {
 
   #drop(slab: Buffer): void {
     this.#dropped++
+    // An arena slab's memory is the arena's for good (and shared by every other arena slab, some
+    // maybe being scanned by the offload worker right now): there is nothing for the offload to forget.
+    if (this.#arena?.contains(slab)) return
     this.onDiscard?.(slab)
   }
 

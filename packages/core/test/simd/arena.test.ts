@@ -71,8 +71,12 @@ describe('pool slabs in the arena, scanned in place', () => {
   it('never hands out again a slab given back with releaseWithoutReuse (a socket may still read it)', () => {
     const arena = new WasmArena({ maxBytes: 8 * 1024 * 1024 })
     const pool = new BufferPool(1024 * 1024, { arena })
+    const discarded: Buffer[] = []
+    pool.onDiscard = (slab) => discarded.push(slab)
     const held = pool.acquire(16 * 1024)
     pool.releaseWithoutReuse(held)
+    // The offload is not told: the memory is shared with every other arena slab, and stays.
+    expect(discarded).toEqual([])
     const later = Array.from({ length: 8 }, () => pool.acquire(16 * 1024))
     expect(later.map((s) => s.byteOffset)).not.toContain(held.byteOffset)
     for (const s of later) pool.release(s)
