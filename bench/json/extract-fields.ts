@@ -10,7 +10,7 @@
  * time the JS and SIMD scanners on small bodies, where the SIMD scanner's fixed cost shows: they
  * are what SIMD_MIN_BYTES (packages/core/src/json/simd/field-scanner.ts) is chosen from.
  */
-import { createFieldParser, createFieldScanner, type FieldParser, FieldScanner } from '@velox/core'
+import { createFieldParser, createFieldScanner, type FieldParser, FieldScanner } from '@velox/core/internal'
 import { chatBody, codeBody } from '../lib/bodies.js'
 import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 

@@ -44,17 +44,33 @@ export class FieldScanner {
   }
 }
 
+/** The process's own SIMD scanner and arena, made on first use (null: this runtime cannot have one). */
+let processScanner: SimdScanner | null | undefined
+
+function sharedSimdScanner(): SimdScanner | undefined {
+  if (processScanner === undefined) {
+    try {
+      processScanner = SimdScanner.create(new WasmArena()) ?? null
+    } catch {
+      processScanner = null // no shared WebAssembly memory here (the arena could not be made)
+    }
+  }
+  return processScanner ?? undefined
+}
+
 /**
- * A field scanner over `arena` (a new 256 MiB-max arena when none is given), with the SIMD
- * scanner where this runtime can run it. Loads and compiles the WebAssembly module synchronously
+ * A field scanner with the SIMD scanner where this runtime can run it, over `arena`, or over one
+ * arena for the whole process (256 MiB at most) when none is given: every gateway of a process
+ * shares it, since a scan is synchronous. Loads and compiles the WebAssembly module synchronously
  * (once per process), so call it when the gateway is created, not per request.
  */
 export function createFieldScanner(arena?: WasmArena, minBytes = SIMD_MIN_BYTES): FieldScanner {
+  if (arena === undefined) return new FieldScanner(sharedSimdScanner(), minBytes)
   let simd: SimdScanner | undefined
   try {
-    simd = SimdScanner.create(arena ?? new WasmArena())
+    simd = SimdScanner.create(arena)
   } catch {
-    simd = undefined // no shared WebAssembly memory here (the arena could not be made)
+    simd = undefined
   }
   return new FieldScanner(simd, minBytes)
 }
