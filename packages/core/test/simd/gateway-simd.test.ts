@@ -53,7 +53,7 @@ describe('the SIMD scanner in the gateway', () => {
     const sent = `${head.slice(0, 20_000)}\\x${head.slice(20_000)}`
     const res = await postJson(`${app.url}/v1/chat/completions`, sent)
     expect(res.status).toBe(400)
-    expect(JSON.parse(res.body)).toEqual(
+    expect(JSON.parse(res.body.toString())).toEqual(
       errorBody(
         'VELOX_ERR_INVALID_JSON',
         `The request body is not valid JSON: Bad escape at byte ${Buffer.byteLength(head.slice(0, 20_000))}`,
