@@ -1,8 +1,9 @@
 // Compiles the WebAssembly stage-1 scanner (src/json/simd/assembly/stage1.ts, AssemblyScript) into
 // dist/json/simd/stage1.wasm. Runs after tsup, which empties dist/ first. The .wasm is a build
 // output, never committed; the loader (src/json/simd/stage1-module.ts) finds it there both from
-// the bundle and from src/ under vitest. Flags: TOOLCHAIN.md ("Found in the registry"); the memory
-// is imported and shared (the arena's), and no runtime is linked (the module allocates nothing).
+// the bundle and from src/ under vitest. Flags: v128 needs `simd`, shared memory needs `threads`;
+// the memory is imported and shared (the arena's, src/ingress/wasm-arena.ts), and no runtime is
+// linked (the module allocates nothing).
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import asc from 'assemblyscript/asc'
