@@ -15,6 +15,7 @@ import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchRingQueue } from './queue/ring-queue.js'
+import { benchTranslate } from './translate/translate.js'
 
 const started = Date.now()
 const load = loadavg()[0]!.toFixed(1)
@@ -23,6 +24,7 @@ const scan = benchExtractFields()
 const queue = await benchRingQueue()
 const ingress = benchIngressTask()
 const limit = await benchLimit()
+const translate = benchTranslate()
 const proxies = await benchProxyLoad()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
@@ -130,6 +132,11 @@ microTables(
   'End-to-end ingress task (bench/node/ingress-task.ts)',
   "Body chunks to upstream candidates: pool + scan + route lookup + rate-limit acquire (the gateway's in-process store) against Buffer.concat + JSON.parse + object lookup + a Map counter.",
   ingress,
+)
+microTables(
+  'Translation (bench/translate/translate.ts)',
+  "What a translated request costs beside pass-through's own per-request work (issue 11): the translation's CPU, not the whole proxied request's. Translated CPU per request over pass-through's is 1 / the ratio.",
+  translate,
 )
 
 lines.push(

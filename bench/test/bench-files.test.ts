@@ -11,6 +11,7 @@ describe('bench files', () => {
     ['../node/proxy-load.js', 'benchProxyLoad'],
     ['../node/offload.js', 'benchOffloadCost'],
     ['../node/offload.js', 'benchOffloadUnderLoad'],
+    ['../translate/translate.js', 'benchTranslate'],
   ])('%s exports %s', async (path, name) => {
     const module = (await import(path)) as Record<string, unknown>
     expect(typeof module[name]).toBe('function')

@@ -11,35 +11,41 @@
 export type SseListener = (event: string, data: string) => void
 
 export class SseDecoder {
-  readonly #decoder = new TextDecoder()
-  #tail = ''
+  /** Bytes after the last line feed seen: an unfinished line (maybe a split UTF-8 character). */
+  #pending: Buffer | null = null
   #event = ''
   #data = ''
   #hasData = false
 
   /**
-   * Decodes a chunk, calling `listener` for every event it completes.
+   * Decodes a chunk, calling `listener` for every event it completes. Only whole lines are decoded
+   * (a line feed is never part of a multi-byte character), so no TextDecoder state is needed.
    *
    * @example
    * new SseDecoder().push(Buffer.from('event: ping\ndata: {}\n\n'), (event, data) => console.log(event, data))
    */
   push(chunk: Uint8Array, listener: SseListener): void {
-    const text = this.#tail + this.#decoder.decode(chunk, { stream: true })
+    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    if (this.#pending !== null) {
+      bytes = Buffer.concat([this.#pending, bytes])
+      this.#pending = null
+    }
+    const last = bytes.lastIndexOf(10)
+    if (last + 1 < bytes.length) this.#pending = Buffer.from(bytes.subarray(last + 1)) // a copy: the caller owns chunk
+    if (last === -1) return
+    const text = bytes.toString('utf8', 0, last + 1)
     let start = 0
-    for (;;) {
+    while (start < text.length) {
       const newline = text.indexOf('\n', start)
-      if (newline === -1) break
       const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline
       this.#line(text.slice(start, end), listener)
       start = newline + 1
     }
-    this.#tail = start === 0 ? text : text.slice(start)
   }
 
-  /** The stream ended: flushes the decoder; an event without its blank line is dropped. */
-  end(listener: SseListener): void {
-    this.push(new Uint8Array(0), listener)
-    this.#tail = ''
+  /** The stream ended: an event without its blank line (or a line without its line feed) is dropped. */
+  end(_listener: SseListener): void {
+    this.#pending = null
     this.#reset()
   }
 
