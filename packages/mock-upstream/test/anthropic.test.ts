@@ -145,13 +145,13 @@ describe('POST /v1/messages', () => {
   it('requires a key and anthropic-version, in the real wording', async () => {
     const noKey = await postJson(mock.url, '/v1/messages', request, { 'anthropic-version': '2023-06-01' })
     expect(noKey.status).toBe(401)
-    expect((await noKey.json()).error).toEqual({
+    expect(((await noKey.json()) as any).error).toEqual({
       type: 'authentication_error',
       message: 'x-api-key header is required',
     })
     const noVersion = await postJson(mock.url, '/v1/messages', request, { 'x-api-key': 'k' })
     expect(noVersion.status).toBe(400)
-    expect((await noVersion.json()).error).toEqual({
+    expect(((await noVersion.json()) as any).error).toEqual({
       type: 'invalid_request_error',
       message: 'anthropic-version: header is required',
     })
