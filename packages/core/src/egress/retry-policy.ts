@@ -9,7 +9,7 @@ import { fail, integer, object } from '../validate.js'
 export interface RetryOptions {
   /** Attempts on one upstream, the first included (default 2); then the route's next candidate. */
   attempts?: number
-  /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504). */
+  /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504, 529). */
   statuses?: number[]
   /** First backoff step (default 200 ms). */
   baseDelayMs?: number
@@ -29,7 +29,7 @@ export interface ResolvedRetry {
 
 export const RETRY_DEFAULTS = {
   attempts: 2,
-  statuses: [408, 409, 429, 500, 502, 503, 504],
+  statuses: [408, 409, 429, 500, 502, 503, 504, 529], // 529: Anthropic's overloaded
   baseDelayMs: 200, // 200 ms
   maxDelayMs: 5_000, // 5 s
   maxRetryAfterMs: 10_000, // 10 s

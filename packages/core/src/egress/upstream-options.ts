@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { VeloxOptionsError } from '../errors.js'
+import { API_FORMATS, type ApiFormat } from '../translate/formats.js'
 import { boolean, fail, integer, object, origin, path } from '../validate.js'
 
 /** How the upstream wants its key: `Authorization: Bearer` (OpenAI and most), `api-key` (Azure OpenAI), or `x-api-key` with `anthropic-version` (Anthropic). */
@@ -18,6 +19,8 @@ export interface UpstreamOptions {
   apiKey?: string
   /** How the key is sent (default 'bearer'). */
   auth?: UpstreamAuth
+  /** The API the upstream speaks (default: 'anthropic' with `auth: 'anthropic'`, else 'openai'); requests in the other format are translated (docs/guide/providers.md). */
+  format?: ApiFormat
   /** Path on the upstream that the part after `prefix` is appended to. */
   basePath?: string
   /** Connections in the pool (the seed's VELOX_EGRESS_POOL_CONNECTIONS). */
@@ -43,6 +46,7 @@ export interface ResolvedUpstream {
   readonly origin: string
   readonly apiKey: string | undefined
   readonly auth: UpstreamAuth
+  readonly format: ApiFormat
   readonly basePath: string
   readonly connections: number
   readonly http2: boolean
@@ -78,6 +82,8 @@ function resolveUpstream(field: string, input: unknown): ResolvedUpstream {
   }
   const auth = u.auth ?? UPSTREAM_DEFAULTS.auth
   if (!AUTH_STYLES.includes(auth)) fail(`${field}.auth`, `one of ${AUTH_STYLES.join(', ')}`, auth)
+  const format = u.format ?? (auth === 'anthropic' ? 'anthropic' : 'openai')
+  if (!API_FORMATS.includes(format)) fail(`${field}.format`, `one of ${API_FORMATS.join(', ')}`, format)
   const headers: Record<string, string> = {}
   if (u.headers !== undefined) {
     for (const [header, value] of Object.entries(object(`${field}.headers`, u.headers))) {
@@ -91,6 +97,7 @@ function resolveUpstream(field: string, input: unknown): ResolvedUpstream {
     origin: resolvedOrigin,
     apiKey: u.apiKey,
     auth,
+    format,
     basePath: path(`${field}.basePath`, u.basePath, UPSTREAM_DEFAULTS.basePath),
     connections: integer(`${field}.connections`, u.connections, 1, availableParallelism()),
     http2: boolean(`${field}.http2`, u.http2, https),

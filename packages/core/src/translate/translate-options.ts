@@ -1,8 +1,18 @@
 /**
- * What a translation may be told by the gateway's options: the `max_tokens` to send when an
+ * The `translate` option: what a translation may be told by the gateway's options: the `max_tokens` to send when an
  * OpenAI client set none (Anthropic requires one), and the fields to drop silently instead of
- * refusing with a 400. Plain data, so the pure translators and their tests need no gateway.
+ * refusing with a 400. Resolved to plain data, so the pure translators and their tests need no
+ * gateway.
  */
+import { fail, integer, object } from '../validate.js'
+
+/** The `translate` option as the user writes it (docs/reference/options.md). */
+export interface TranslateOptionsInput {
+  /** `max_tokens` sent to an Anthropic upstream when a chat request sets none (default 4096). */
+  defaultMaxTokens?: number
+  /** Request fields the other API cannot honour to drop instead of refusing with a 400 (default none). */
+  ignoreFields?: string[]
+}
 
 /** Options every request translator reads. */
 export interface TranslateOptions {
@@ -17,3 +27,25 @@ export const TRANSLATE_DEFAULTS: TranslateOptions = Object.freeze({
   defaultMaxTokens: 4096, // tokens: Anthropic's smallest model limit is larger, so this always fits
   ignoreFields: new Set<string>(),
 })
+
+/** Checks the `translate` option and fills in the defaults; throws a VeloxOptionsError naming the field. */
+export function resolveTranslate(input: unknown): TranslateOptions {
+  if (input === undefined) return TRANSLATE_DEFAULTS
+  const t = object('translate', input) as TranslateOptionsInput
+  for (const key of Object.keys(t)) {
+    if (key !== 'defaultMaxTokens' && key !== 'ignoreFields') fail(`translate.${key}`, 'a known option', key)
+  }
+  const ignore = t.ignoreFields ?? []
+  if (!Array.isArray(ignore) || ignore.some((f) => typeof f !== 'string' || f === '')) {
+    fail('translate.ignoreFields', 'an array of field names', ignore)
+  }
+  return Object.freeze({
+    defaultMaxTokens: integer(
+      'translate.defaultMaxTokens',
+      t.defaultMaxTokens,
+      1,
+      TRANSLATE_DEFAULTS.defaultMaxTokens,
+    ),
+    ignoreFields: new Set(ignore),
+  })
+}
