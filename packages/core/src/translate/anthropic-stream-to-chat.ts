@@ -77,6 +77,14 @@ export class AnthropicToChatStream implements StreamTranslator {
     this.#out += `data: {${this.#head},"choices":[${choice}]${usage}}\n\n`
   }
 
+  /** A text-like delta, the bulk of a stream: written without stringifying an object per event. */
+  #text(field: 'content' | 'reasoning_content', text: unknown): void {
+    if (typeof text !== 'string') return
+    const usage = this.#options.includeUsage ? ',"usage":null' : ''
+    const delta = `{"${field}":${JSON.stringify(text)}}`
+    this.#out += `data: {${this.#head},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}]${usage}}\n\n`
+  }
+
   #fail(type: string, message: string): void {
     this.#done = true
     this.#failed = true
@@ -139,8 +147,8 @@ export class AnthropicToChatStream implements StreamTranslator {
 
   #blockDelta(event: JsonObject): void {
     const delta = isObject(event.delta) ? event.delta : {}
-    if (delta.type === 'text_delta') this.#chunk({ content: delta.text }, null)
-    else if (delta.type === 'thinking_delta') this.#chunk({ reasoning_content: delta.thinking }, null)
+    if (delta.type === 'text_delta') this.#text('content', delta.text)
+    else if (delta.type === 'thinking_delta') this.#text('reasoning_content', delta.thinking)
     else if (delta.type === 'input_json_delta') {
       const index = typeof event.index === 'number' ? this.#tools.get(event.index) : undefined
       if (index === undefined || delta.partial_json === '') return

@@ -93,11 +93,11 @@ export class ChatToAnthropicStream implements StreamTranslator {
     const delta = isObject(choice.delta) ? choice.delta : {}
     if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
       this.#ensure('thinking', { type: 'thinking', thinking: '', signature: '' })
-      this.#delta({ type: 'thinking_delta', thinking: delta.reasoning_content })
+      this.#text('thinking', delta.reasoning_content)
     }
     if (typeof delta.content === 'string' && delta.content !== '') {
       this.#ensure('text', { type: 'text', text: '' })
-      this.#delta({ type: 'text_delta', text: delta.content })
+      this.#text('text', delta.content)
     }
     if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) this.#toolCall(call)
     if (typeof choice.finish_reason === 'string') this.#stop = stopReason(choice.finish_reason)
@@ -133,6 +133,13 @@ export class ChatToAnthropicStream implements StreamTranslator {
 
   #ensure(kind: 'text' | 'thinking', block: JsonObject): void {
     if (this.#open !== kind) this.#openBlock(kind, block)
+  }
+
+  /** A text or thinking delta, the bulk of a stream: written without stringifying an object per event. */
+  #text(kind: 'text' | 'thinking', text: string): void {
+    if (this.#done) return
+    const delta = `{"type":"${kind}_delta","${kind}":${JSON.stringify(text)}}`
+    this.#out += `event: content_block_delta\ndata: {"type":"content_block_delta","index":${this.#next - 1},"delta":${delta}}\n\n`
   }
 
   #delta(delta: JsonObject, index = this.#next - 1): void {
