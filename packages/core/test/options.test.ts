@@ -72,7 +72,10 @@ describe('resolveOptions', () => {
         { translate: { ignoreFields: 'seed' } },
         'translate.ignoreFields must be an array of field names (got "seed")',
       ],
-      [{ translate: { ignore: [] } }, 'translate.ignore must be a known option (got "ignore")'],
+      [
+        { translate: { ignoreField: [] } },
+        'translate.ignoreField is not a known option; did you mean translate.ignoreFields?',
+      ],
     ]
     for (const [options, message] of bad) expect(() => resolveOptions(options as never)).toThrow(message)
   })

@@ -4,6 +4,7 @@
  * refusing with a 400. Resolved to plain data, so the pure translators and their tests need no
  * gateway.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer, object } from '../validate.js'
 
 /** The `translate` option as the user writes it (docs/reference/options.md). */
@@ -24,17 +25,14 @@ export interface TranslateOptions {
 
 /** The defaults (also the documented ones, docs/reference/options.md). */
 export const TRANSLATE_DEFAULTS: TranslateOptions = Object.freeze({
-  defaultMaxTokens: 4096, // tokens: Anthropic's smallest model limit is larger, so this always fits
-  ignoreFields: new Set<string>(),
+  defaultMaxTokens: DEFAULTS.translate.defaultMaxTokens,
+  ignoreFields: new Set<string>(DEFAULTS.translate.ignoreFields),
 })
 
 /** Checks the `translate` option and fills in the defaults; throws a VeloxOptionsError naming the field. */
 export function resolveTranslate(input: unknown): TranslateOptions {
   if (input === undefined) return TRANSLATE_DEFAULTS
   const t = object('translate', input) as TranslateOptionsInput
-  for (const key of Object.keys(t)) {
-    if (key !== 'defaultMaxTokens' && key !== 'ignoreFields') fail(`translate.${key}`, 'a known option', key)
-  }
   const ignore = t.ignoreFields ?? []
   if (!Array.isArray(ignore) || ignore.some((f) => typeof f !== 'string' || f === '')) {
     fail('translate.ignoreFields', 'an array of field names', ignore)
