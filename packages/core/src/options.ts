@@ -18,7 +18,7 @@ import {
   type RouteOptions,
   resolveRoutes,
 } from './route/route-options.js'
-import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './telemetry/sidecar-options.js'
+import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
 import {
   resolveTranslate,
