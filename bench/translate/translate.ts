@@ -7,7 +7,7 @@
  * a 4 KB chat request (8 messages) and either a JSON reply or a 20-event stream fed in 20 chunks.
  * This is the translation's own CPU, not the whole proxied request's (HTTP, undici, sockets).
  */
-import { extractFields, UsageCapture } from '@velox/core'
+import { extractFields, UsageCapture } from '@velox/core/internal'
 // The translators are internal to @velox/core (not exported from its root): the bench reads them
 // from source, as the tests do.
 import { AnthropicToChatStream } from '../../packages/core/src/translate/anthropic-stream-to-chat.js'

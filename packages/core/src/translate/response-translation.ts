@@ -61,6 +61,17 @@ export class ResponseTranslation {
     return this.#stream?.failed === true
   }
 
+  /** The exchange's usage meter (UsageMeter): the translated counts, input including cache reads and writes. */
+  onChunk(_chunk: Buffer): void {
+    // The translation reads usage itself, as it maps each event.
+  }
+
+  finish(): { inputTokens: number | undefined; outputTokens: number | undefined } {
+    if (this.#status >= 400) return { inputTokens: undefined, outputTokens: undefined }
+    const c = this.counts
+    return { inputTokens: c.input + c.cacheRead + c.cacheWrite, outputTokens: c.output }
+  }
+
   /**
    * The response's headers arrived: returns the status to answer with, and whether the body is
    * streamed (translated per chunk) rather than held to its end.
