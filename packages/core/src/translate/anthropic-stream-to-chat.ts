@@ -8,6 +8,7 @@
  * chunk with an `error` object (which the OpenAI SDKs raise) and no `[DONE]`: never a clean end.
  */
 import { chatErrorBody } from './error-map.js'
+import { isDigits, stringLiteralEnd } from './json-literal.js'
 import { isObject, type JsonObject } from './json-value.js'
 import { SseDecoder } from './sse-decoder.js'
 import { finishReason } from './stop-reason.js'
@@ -22,11 +23,14 @@ export interface ChatStreamOptions {
   readonly includeUsage: boolean
 }
 
+const DELTA_HEAD = '{"type":"content_block_delta","index":'
+const TEXT_DELTA = ',"delta":{"type":"text_delta","text":'
+
 export class AnthropicToChatStream implements StreamTranslator {
   readonly #decoder = new SseDecoder()
   readonly #options: ChatStreamOptions
   readonly #tools = new Map<number, number>() // Anthropic block index -> tool_calls index
-  readonly #listener = (_event: string, data: string) => this.#onEvent(data)
+  readonly #listener = (event: string, data: string) => this.#onEvent(event, data)
   #out = ''
   #head = ''
   #counts: TokenCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
@@ -79,9 +83,13 @@ export class AnthropicToChatStream implements StreamTranslator {
 
   /** A text-like delta, the bulk of a stream: written without stringifying an object per event. */
   #text(field: 'content' | 'reasoning_content', text: unknown): void {
-    if (typeof text !== 'string') return
+    if (typeof text === 'string') this.#textLiteral(field, JSON.stringify(text))
+  }
+
+  /** A text delta from the JSON string literal of its text (copied from the upstream's event). */
+  #textLiteral(field: 'content' | 'reasoning_content', literal: string): void {
     const usage = this.#options.includeUsage ? ',"usage":null' : ''
-    const delta = `{"${field}":${JSON.stringify(text)}}`
+    const delta = `{"${field}":${literal}}`
     this.#out += `data: {${this.#head},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}]${usage}}\n\n`
   }
 
@@ -91,8 +99,23 @@ export class AnthropicToChatStream implements StreamTranslator {
     this.#out += `data: ${JSON.stringify(chatErrorBody(type, message))}\n\n`
   }
 
-  #onEvent(data: string): void {
+  /** A text delta in Anthropic's own shape, copied without a parse; false for any other event. */
+  #fastText(data: string): boolean {
+    if (!data.startsWith(DELTA_HEAD)) return false
+    const mid = data.indexOf(TEXT_DELTA, DELTA_HEAD.length)
+    if (mid === -1 || !isDigits(data, DELTA_HEAD.length, mid)) return false
+    const start = mid + TEXT_DELTA.length
+    const end = stringLiteralEnd(data, start)
+    if (end !== data.length - 2 || data.charCodeAt(end) !== 125 || data.charCodeAt(end + 1) !== 125)
+      return false
+    this.#textLiteral('content', data.slice(start, end))
+    return true
+  }
+
+  #onEvent(name: string, data: string): void {
     if (this.#done) return
+    if (name === 'ping' || name === 'content_block_stop') return // nothing for chat: not even a parse
+    if (this.#fastText(data)) return
     let event: JsonObject
     try {
       const parsed: unknown = JSON.parse(data)

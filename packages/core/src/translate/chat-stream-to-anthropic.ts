@@ -8,6 +8,7 @@
  * becomes an `event: error`: never a clean end.
  */
 import { anthropicErrorBody } from './error-map.js'
+import { stringLiteralEnd } from './json-literal.js'
 import { isObject, type JsonObject, parseObject } from './json-value.js'
 import { SseDecoder } from './sse-decoder.js'
 import { stopReason } from './stop-reason.js'
@@ -24,6 +25,10 @@ interface ToolBlock {
 function event(name: string, payload: JsonObject): string {
   return `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`
 }
+
+const CONTENT_HEAD = '"choices":[{"index":0,"delta":{"content":'
+const CONTENT_TAIL = '},"logprobs":null,"finish_reason":null}]'
+const SHORT_TAIL = '},"finish_reason":null}]'
 
 export class ChatToAnthropicStream implements StreamTranslator {
   readonly #decoder = new SseDecoder()
@@ -75,9 +80,34 @@ export class ChatToAnthropicStream implements StreamTranslator {
     this.#open = undefined
   }
 
+  /**
+   * A chunk whose only news is content text (`"choices":[{"index":0,"delta":{"content":"..."}`,
+   * no finish reason, no usage), copied without a parse; false for any other chunk.
+   */
+  #fastText(data: string): boolean {
+    if (!this.#started) return false
+    const at = data.indexOf(CONTENT_HEAD)
+    if (at === -1) return false
+    const start = at + CONTENT_HEAD.length
+    const end = stringLiteralEnd(data, start)
+    if (end === -1) return false
+    const tail = data.startsWith(CONTENT_TAIL, end)
+      ? CONTENT_TAIL
+      : data.startsWith(SHORT_TAIL, end)
+        ? SHORT_TAIL
+        : ''
+    if (tail === '' || data.includes('"usage":{', end)) return false
+    if (end - start > 2) {
+      if (this.#open !== 'text') this.#openBlock('text', { type: 'text', text: '' })
+      this.#textLiteral('text', data.slice(start, end))
+    }
+    return true
+  }
+
   #onEvent(data: string): void {
     if (this.#done) return
     if (data === '[DONE]') return this.#finish()
+    if (this.#fastText(data)) return
     const chunk = parseObject(data)
     if (chunk === undefined)
       return this.#fail('api_error', 'The upstream sent a stream event that is not JSON')
@@ -137,8 +167,13 @@ export class ChatToAnthropicStream implements StreamTranslator {
 
   /** A text or thinking delta, the bulk of a stream: written without stringifying an object per event. */
   #text(kind: 'text' | 'thinking', text: string): void {
+    this.#textLiteral(kind, JSON.stringify(text))
+  }
+
+  /** A delta from the JSON string literal of its text (copied from the upstream's chunk). */
+  #textLiteral(kind: 'text' | 'thinking', literal: string): void {
     if (this.#done) return
-    const delta = `{"type":"${kind}_delta","${kind}":${JSON.stringify(text)}}`
+    const delta = `{"type":"${kind}_delta","${kind}":${literal}}`
     this.#out += `event: content_block_delta\ndata: {"type":"content_block_delta","index":${this.#next - 1},"delta":${delta}}\n\n`
   }
 

@@ -53,6 +53,14 @@ describe('Anthropic stream -> chat chunks', () => {
     expect(stream.failed).toBe(false)
   })
 
+  it('translates the same when events are spelled otherwise (the parse path: spaces, data over several lines)', () => {
+    const pretty = CLAUDE_EVENTS.map((e) => {
+      const lines = JSON.stringify(e, null, 1).split('\n')
+      return `event: ${(e as { type: string }).type}\n${lines.map((l) => `data: ${l}`).join('\n')}\n\n`
+    }).join('')
+    expect(run(pretty, true).events).toEqual(run(anthropicSse(CLAUDE_EVENTS), true).events)
+  })
+
   it('sends no usage chunk and no usage fields unless the client asked', () => {
     const { events } = run(anthropicSse(CLAUDE_EVENTS), false)
     expect(events.at(-2)).toEqual(chunk({}, 'tool_calls'))

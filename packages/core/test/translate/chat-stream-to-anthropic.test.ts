@@ -99,6 +99,11 @@ describe('chat chunks -> Anthropic stream', () => {
     expect(stream.failed).toBe(false)
   })
 
+  it('translates the same when chunks are spelled otherwise (the parse path)', () => {
+    const pretty = `${OPENAI_CHUNKS.map((c) => `data: ${JSON.stringify(c, null, 1).replaceAll('\n', ' ')}\n\n`).join('')}data: [DONE]\n\n`
+    expect(run(pretty).events).toEqual(run(chatSse(OPENAI_CHUNKS)).events)
+  })
+
   it('ends with an error event when the stream is cut before [DONE]', () => {
     const { stream, events } = run(chatSse(OPENAI_CHUNKS.slice(0, 3), false))
     expect(events.at(-1)).toEqual([
