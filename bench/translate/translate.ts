@@ -7,16 +7,17 @@
  * a 4 KB chat request (8 messages) and either a JSON reply or a 20-event stream fed in 20 chunks.
  * This is the translation's own CPU, not the whole proxied request's (HTTP, undici, sockets).
  */
-import { extractFields, UsageCapture } from '@velox/core/internal'
-// The translators are internal to @velox/core (not exported from its root): the bench reads them
-// from source, as the tests do.
-import { AnthropicToChatStream } from '../../packages/core/src/translate/anthropic-stream-to-chat.js'
-import { ChatToAnthropicStream } from '../../packages/core/src/translate/chat-stream-to-anthropic.js'
-import { chatToMessagesRequest } from '../../packages/core/src/translate/chat-to-messages.js'
-import { completionToMessage } from '../../packages/core/src/translate/completion-to-message.js'
-import { messageToCompletion } from '../../packages/core/src/translate/message-to-completion.js'
-import { messagesToChatRequest } from '../../packages/core/src/translate/messages-to-chat.js'
-import { TRANSLATE_DEFAULTS } from '../../packages/core/src/translate/translate-options.js'
+import {
+  AnthropicToChatStream,
+  ChatToAnthropicStream,
+  chatToMessagesRequest,
+  completionToMessage,
+  extractFields,
+  messagesToChatRequest,
+  messageToCompletion,
+  TRANSLATE_DEFAULTS,
+  UsageCapture,
+} from '@velox/core/internal'
 import { chatBody } from '../lib/bodies.js'
 import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 
