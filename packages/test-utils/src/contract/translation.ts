@@ -227,14 +227,14 @@ export function describeTranslation(f: ContractFixture): void {
         '"system":[{"type":"text","text":"cached","cache_control":{"type":"ephemeral"}}],' +
         '"messages":[{"role":"user","content":"hi"}]}'
       const headers = {
-        'anthropic-version': '2023-06-01',
+        'anthropic-version': '2026-10-21',
         'anthropic-beta': 'some-beta',
         'x-api-key': 'client',
       }
       const viaGateway = await postJson(`${app.url}/v1/messages`, body, headers)
       const sent = f.mock.received[0]!
       expect(sent.body.toString()).toBe(body)
-      expect(sent.headers['anthropic-version']).toBe('2023-06-01')
+      expect(sent.headers['anthropic-version']).toBe('2026-10-21') // the client's version, not the gateway's default
       expect(sent.headers['anthropic-beta']).toBe('some-beta')
       expect(sent.headers['x-api-key']).toBe(UPSTREAM_KEY)
       const direct = await postJson(`${f.mock.url}/v1/messages`, body, {
