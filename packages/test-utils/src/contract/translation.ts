@@ -183,6 +183,28 @@ export function describeTranslation(f: ContractFixture): void {
       })
     })
 
+    it('Anthropic SDK on an OpenAI model: images become image_url parts', async () => {
+      await anthropic().messages.create({
+        model: 'gpt-4o-mini',
+        max_tokens: 10,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'what is this' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+              { type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } },
+            ],
+          },
+        ],
+      })
+      expect(received()[0]!.body.messages[0].content).toEqual([
+        { type: 'text', text: 'what is this' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+      ])
+    })
+
     it("Anthropic SDK on an OpenAI model: a streamed tool call, in Anthropic's events, reassembled", async () => {
       const stream = anthropic().messages.stream({
         model: 'gpt-4o-mini',
