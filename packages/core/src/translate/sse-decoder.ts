@@ -38,7 +38,7 @@ export class SseDecoder {
     while (start < text.length) {
       const newline = text.indexOf('\n', start)
       const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline
-      this.#line(text.slice(start, end), listener)
+      this.#line(text, start, end, listener)
       start = newline + 1
     }
   }
@@ -55,21 +55,24 @@ export class SseDecoder {
     this.#hasData = false
   }
 
-  #line(line: string, listener: SseListener): void {
-    if (line === '') {
+  /** One line, `text` from `start` to `end` (its line ending excluded): read in place, no copy of the line. */
+  #line(text: string, start: number, end: number, listener: SseListener): void {
+    if (end === start) {
       if (this.#hasData) listener(this.#event, this.#data)
       this.#reset()
       return
     }
-    if (line.charCodeAt(0) === 58) return // ':' starts a comment
-    const colon = line.indexOf(':')
-    const field = colon === -1 ? line : line.slice(0, colon)
-    let value = colon === -1 ? '' : line.slice(colon + 1)
-    if (value.charCodeAt(0) === 32) value = value.slice(1)
-    if (field === 'data') {
+    if (text.charCodeAt(start) === 58) return // ':' starts a comment
+    let colon = text.indexOf(':', start)
+    if (colon === -1 || colon > end) colon = end
+    let from = colon + 1
+    if (from < end && text.charCodeAt(from) === 32) from++
+    const value = from >= end ? '' : text.slice(from, end)
+    const field = colon - start
+    if (field === 4 && text.startsWith('data', start)) {
       this.#data = this.#hasData ? `${this.#data}\n${value}` : value
       this.#hasData = true
-    } else if (field === 'event') {
+    } else if (field === 5 && text.startsWith('event', start)) {
       this.#event = value
     }
   }
