@@ -21,6 +21,11 @@ import {
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
 import { type ResolvedTracing, resolveTracing, type TracingOptions } from './tracing/tracing-options.js'
+import {
+  resolveTranslate,
+  type TranslateOptions,
+  type TranslateOptionsInput,
+} from './translate/translate-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
 export { DEFAULTS } from './config/defaults.js'
@@ -39,6 +44,8 @@ export type { OffloadOptions } from './offload/offload-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
 export type { MeterLike, TracerLike } from './tracing/otel-api.js'
 export type { TracingOptions } from './tracing/tracing-options.js'
+export type { ApiFormat } from './translate/formats.js'
+export type { TranslateOptionsInput } from './translate/translate-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -100,6 +107,8 @@ export interface VeloxOptions {
    * `@opentelemetry/api` (an optional peer dependency). Default: off (docs/guide/observability.md).
    */
   tracing?: boolean | TracingOptions
+  /** Translation between OpenAI and Anthropic formats (docs/guide/providers.md). */
+  translate?: TranslateOptionsInput
 }
 
 export interface ResolvedOptions {
@@ -121,6 +130,7 @@ export interface ResolvedOptions {
   readonly onUsage: ((event: UsageEvent) => void) | undefined
   /** Null when off. */
   readonly tracing: ResolvedTracing | null
+  readonly translate: TranslateOptions
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -176,6 +186,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     sidecar: resolveSidecar(options.sidecar),
     onUsage: options.onUsage,
     tracing: resolveTracing(options.tracing),
+    translate: resolveTranslate(options.translate),
   })
 }
 

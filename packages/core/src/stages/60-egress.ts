@@ -14,7 +14,7 @@
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
 import { errors as undiciErrors } from 'undici'
-import { clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
+import { addDefaultHeaders, clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
 import { RetryCursor } from '../egress/retry-cursor.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
 import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.js'
@@ -27,6 +27,7 @@ import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { Logger } from '../options.js'
 import type { GatewayTracing } from '../tracing/gateway-tracing.js'
+import { type TranslatedResponse, translatedAttempt } from './translation.js'
 import { UsageCapture } from './usage.js'
 
 export interface EgressContext {
@@ -60,6 +61,8 @@ class Dispatch implements AttemptOwner {
   #cursor: RetryCursor | null = null
   readonly #writer: ClientWriter
   #attempt: UpstreamAttempt | null = null
+  /** The response mapping of the attempt in flight when it is translated (stages/translation.ts). */
+  #translated: TranslatedResponse | undefined = undefined
   #retryTimer: NodeJS.Timeout | undefined = undefined
   /** The wait before the next attempt, chosen when a retryable response's headers came. */
   #pendingWait = 0
@@ -114,7 +117,7 @@ class Dispatch implements AttemptOwner {
     ex.fallbacks = index
     const { pathAndQuery, modelStart } = ex
     const config = upstream.config
-    const path =
+    let path =
       pathAndQuery === '' || pathAndQuery.startsWith('?')
         ? config.requestPath
         : config.basePath + pathAndQuery
@@ -122,12 +125,21 @@ class Dispatch implements AttemptOwner {
     if (candidate.model !== undefined && body !== null && modelStart >= 0) {
       body = spliceModel(body, modelStart, ex.modelEnd, candidate.model)
     }
-    const headers = upstreamRequestHeaders(
+    let headers = upstreamRequestHeaders(
       ex.req.headers,
       upstream.injectedHeaders,
       upstream.injectedNames,
       ex.decoded,
     )
+    // A candidate in the other format gets the request the translate stage mapped (its own path, no query).
+    const translated = ex.translated === undefined ? undefined : translatedAttempt(ex, candidate)
+    this.#translated = translated?.response
+    if (translated !== undefined) {
+      path = translated.path
+      body = translated.body
+      headers = translated.response.requestHeaders(headers)
+    }
+    addDefaultHeaders(headers, upstream.defaultHeaders)
     const trace = ex.trace
     if (trace !== undefined) {
       const fallback = cursor !== null && cursor.attemptOnCandidate === 1 && index > 0
@@ -180,11 +192,18 @@ class Dispatch implements AttemptOwner {
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
     const trace = ex.trace
+    if (trace !== undefined) trace.onResponseHead(eventStream)
+    const translated = this.#translated
+    if (translated !== undefined) {
+      ex.headersAt = performance.now()
+      ex.usage = translated.translation // reads the translated usage as it maps each event
+      ex.status = translated.head(this.#writer, status, headers, eventStream, resume)
+      return true
+    }
     if (ctx.recordsWanted || ex.reservation !== undefined || trace !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
     }
-    if (trace !== undefined) trace.onResponseHead(eventStream)
     this.#writer.head(status, text, headers, eventStream, resume)
     return true
   }
@@ -199,14 +218,17 @@ class Dispatch implements AttemptOwner {
       usage.onChunk(chunk)
     }
     const trace = ex.trace
-    if (trace !== undefined) trace.onResponseChunk(chunk)
-    return this.#writer.write(chunk)
+    if (trace !== undefined) trace.onResponseChunk(chunk) // the upstream's bytes, before any translation
+    const translated = this.#translated
+    return translated === undefined ? this.#writer.write(chunk) : translated.write(this.#writer, chunk)
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {
     if (attempt !== this.#attempt) return
     if (attempt.discarding) return this.#retryAfter(this.#pendingWait)
     if (this.#ex.clientGone) return this.#finish()
+    const translated = this.#translated
+    if (translated !== undefined) this.#ex.status = translated.end(this.#writer, this.#ex.status)
     this.#writer.end()
     this.#ex.ended = true
     this.#finish()

@@ -25,7 +25,7 @@ export interface TraceStart {
 
 /** One attempt sent upstream. */
 export interface TraceAttempt {
-  upstream: { name: string; origin: string; auth: string }
+  upstream: { name: string; origin: string; auth: string; format?: string }
   /** 0 for the first attempt of the exchange. */
   index: number
   /** This attempt moved to another candidate (else: a retry on the same one, or the first). */
@@ -68,12 +68,12 @@ type ServerAttributes = { 'gen_ai.provider.name': string; 'server.address': stri
 const servers = new Map<string, ServerAttributes>() // one entry per upstream origin and auth style
 
 function serverAttributes(upstream: TraceAttempt['upstream']): ServerAttributes {
-  const key = `${upstream.auth} ${upstream.origin}`
+  const key = `${upstream.format} ${upstream.auth} ${upstream.origin}`
   let found = servers.get(key)
   if (found === undefined) {
     const url = new URL(upstream.origin)
     found = {
-      'gen_ai.provider.name': providerName(upstream.auth),
+      'gen_ai.provider.name': providerName(upstream.auth, upstream.format),
       'server.address': url.hostname,
       'server.port': url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
     }

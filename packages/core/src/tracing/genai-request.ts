@@ -18,9 +18,12 @@ export function operationName(apiPath: string): string {
   return first ?? 'request'
 }
 
-/** `gen_ai.provider.name` for an upstream's auth style (the conventions' well-known values). */
-export function providerName(auth: string): string {
-  if (auth === 'anthropic') return 'anthropic'
+/**
+ * `gen_ai.provider.name` for an upstream (the conventions' well-known values): its API format
+ * first (an `anthropic` upstream is Anthropic's API), then its auth style (`api-key` is Azure).
+ */
+export function providerName(auth: string, format?: string): string {
+  if (format === 'anthropic' || auth === 'anthropic') return 'anthropic'
   if (auth === 'api-key') return 'azure.ai.openai'
   return 'openai'
 }

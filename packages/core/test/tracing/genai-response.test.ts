@@ -26,6 +26,7 @@ describe('GenAI request attributes', () => {
     expect(providerName('bearer')).toBe('openai')
     expect(providerName('api-key')).toBe('azure.ai.openai')
     expect(providerName('anthropic')).toBe('anthropic')
+    expect(providerName('bearer', 'anthropic')).toBe('anthropic') // an upstream whose format is Anthropic's API
   })
 
   it('records the sampling parameters present in the body, with their types, and no content by default', () => {
