@@ -246,3 +246,54 @@ describe.each(['express', 'koa', 'fastify'] as const)('tracing through %s', (fra
     expect(count).toBe(4)
   })
 })
+
+describe('tracing an exchange translated to an Anthropic upstream', () => {
+  const exporter = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+  let mock: MockUpstream
+  let app: App
+
+  beforeAll(async () => {
+    mock = await createMockUpstream()
+    const express_ = express()
+    express_.use(
+      expressVelox({
+        upstreams: [{ name: 'claude', origin: mock.url, apiKey: 'sk-upstream', auth: 'anthropic' }],
+        tracing: { tracer: provider.getTracer('velox-under-test') },
+      }),
+    )
+    app = await listen(createServer(express_))
+  })
+  afterAll(async () => {
+    await app.close()
+    await mock.close()
+  })
+
+  it("reads the upstream's own events (before translation) for the span", async () => {
+    const res = await postJson(`${app.url}/v1/chat/completions`, {
+      model: 'claude-sonnet',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hello claude' }],
+    })
+    expect(res.status).toBe(200)
+    const usage = res.body
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)))
+      .find((e) => e.usage)?.usage
+    expect(mock.received[0]!.path).toBe('/v1/messages')
+    await expect.poll(() => exporter.getFinishedSpans().length).toBe(1)
+    const span = exporter.getFinishedSpans()[0]!
+    expect(span.name).toBe('chat claude-sonnet')
+    expect(span.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.response.model': 'claude-sonnet',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+      'gen_ai.usage.input_tokens': usage.prompt_tokens,
+      'gen_ai.usage.output_tokens': usage.completion_tokens,
+    })
+    expect(String(span.attributes['gen_ai.response.id'])).toMatch(/^msg_/)
+  })
+})
