@@ -275,11 +275,15 @@ async function main() {
         if (!input) return null
         input.value = ${JSON.stringify(word)}
         input.dispatchEvent(new Event('input', { bubbles: true }))
+        // Poll (a loaded machine builds the index slowly): until the page is offered, or for a
+        // word no page has, for long enough that results would have come.
+        const want = ${JSON.stringify(page)}
         let hrefs = []
-        for (let i = 0; i < 30; i++) {
+        for (let i = 0; i < 100; i++) {
           await sleep(100)
           hrefs = [...document.querySelectorAll('.VPLocalSearchBox .results a')].map((a) => new URL(a.href).pathname)
-          if (hrefs.length > 0 && i > 5) break
+          if (want !== null && hrefs.some((h) => h.replace(/.html$/, '') === want)) break
+          if (want === null && i >= 20) break
         }
         return hrefs
       })()`)
