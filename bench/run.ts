@@ -15,6 +15,7 @@ import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchRingQueue } from './queue/ring-queue.js'
+import { keptSoakSection } from './soak/results-section.js'
 
 const started = Date.now()
 const load = loadavg()[0]!.toFixed(1)
@@ -184,5 +185,6 @@ for (const r of offloadLoad) {
 }
 lines.push('')
 
+lines.push(...keptSoakSection()) // written by `pnpm soak`
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'))
 console.log(`wrote bench/RESULTS.md in ${minutes} min`)
