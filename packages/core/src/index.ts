@@ -15,6 +15,7 @@ export {
   VeloxOptionsError,
 } from './errors.js'
 export { createGateway, Gateway, type GatewayEvents, type GatewayStats, isGateway } from './gateway.js'
+export type { HealthSnapshot, UpstreamEvent } from './health/health-types.js'
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
 export { BufferPool } from './ingress/buffer-pool.js'
 export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
@@ -28,6 +29,7 @@ export type { OffloadScanner, OffloadStats } from './offload/offload-scanner.js'
 export {
   DEFAULTS,
   fromEnv,
+  type HealthOptions,
   type LimitOptions,
   type LimitOverride,
   type Logger,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { VeloxOptionsError } from '../../src/errors.js'
 import { HEALTH_DEFAULTS, resolveHealth } from '../../src/health/health-options.js'
+import { resolveOptions } from '../../src/options.js'
 
 describe('health options', () => {
   it('are on with the defaults when absent or true, and off when false', () => {
@@ -21,6 +22,12 @@ describe('health options', () => {
     expect(Object.isFrozen(on)).toBe(true)
     expect(resolveHealth(true)).toEqual(on)
     expect(resolveHealth(false)).toBeUndefined()
+  })
+
+  it('are part of the gateway options', () => {
+    expect(resolveOptions({}).health).toEqual(resolveHealth(undefined))
+    expect(resolveOptions({ health: false }).health).toBeUndefined()
+    expect(() => resolveOptions({ health: { consecutive5xx: -1 } })).toThrow('health.consecutive5xx')
   })
 
   it('turns active checks on with their defaults or the given fields', () => {
