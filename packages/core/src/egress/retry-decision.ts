@@ -5,8 +5,11 @@
  * the client's wait to `attempts x headersMs`: 121 s with `headersMs: 60000`, 20 min with the
  * default) and a reset after the request body was fully written, unless the endpoint is
  * idempotent (GET, `/models`, `/embeddings`: sending it twice costs nothing but time). A connect
- * failure, a TLS failure or a reset before the body was written never reached the model: retried.
+ * failure, a TLS failure, a reset before the body was written, and an HTTP/2 stream the server
+ * refused (REFUSED_STREAM, or cut by its GOAWAY: RFC 9113 8.7 and 6.8 say it was not processed)
+ * never reached the model: retried.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import type { VeloxErrorCode } from '../errors.js'
 import { boolean, fail, object } from '../validate.js'
 
@@ -25,20 +28,15 @@ export interface ResolvedRetryErrors {
   readonly onResetAfterWrite: ResetRetry
 }
 
-export const RETRY_ERROR_DEFAULTS = {
-  onTimeout: false, // a hung call is not doubled: the client waits at most headersMs
-  onResetAfterWrite: 'idempotent', // a chat call cut after it was sent may have been billed
-} as const
-
 /** Checks the two fields inside `retry` (the rest of `retry` is checked by retry-policy.ts). */
 export function resolveRetryErrors(input: unknown): ResolvedRetryErrors {
   const r = object('retry', input ?? {}) as RetryErrorOptions
-  const reset = r.onResetAfterWrite ?? RETRY_ERROR_DEFAULTS.onResetAfterWrite
+  const reset = r.onResetAfterWrite ?? DEFAULTS.retry.onResetAfterWrite
   if (reset !== 'idempotent' && reset !== 'always' && reset !== 'never') {
     fail('retry.onResetAfterWrite', "one of 'idempotent', 'always', 'never'", reset)
   }
   return Object.freeze({
-    onTimeout: boolean('retry.onTimeout', r.onTimeout, RETRY_ERROR_DEFAULTS.onTimeout),
+    onTimeout: boolean('retry.onTimeout', r.onTimeout, DEFAULTS.retry.onTimeout),
     onResetAfterWrite: reset,
   })
 }
@@ -62,6 +60,22 @@ export interface FailedAttempt {
   /** The whole request body reached the upstream's socket before the failure. */
   readonly bodyWritten: boolean
   readonly idempotent: boolean
+  /** The upstream said it did not process the request (refusedByUpstream). */
+  readonly refused: boolean
+}
+
+/**
+ * True for an HTTP/2 stream the server refused (RST_STREAM REFUSED_STREAM, code 7) or dropped with
+ * a GOAWAY: undici and node:http2 report both by message only. (undici fails the streams a GOAWAY cuts without
+ * reading its last-stream-id, so a graceful GOAWAY is taken at its word: not processed.)
+ */
+export function refusedByUpstream(err: Error): boolean {
+  const message = err.message
+  return (
+    message.includes('"GOAWAY" frame') ||
+    message.endsWith('NGHTTP2_REFUSED_STREAM') || // node:http2's stream error
+    message === 'HTTP/2: "stream error" received - code 7' // undici's
+  )
 }
 
 /**
@@ -76,7 +90,7 @@ export function mayRetryError(policy: ResolvedRetryErrors, failed: FailedAttempt
     case 'VELOX_ERR_UPSTREAM_BODY_TIMEOUT':
       return policy.onTimeout || failed.idempotent
     case 'VELOX_ERR_UPSTREAM_RESET':
-      if (!failed.bodyWritten) return true
+      if (!failed.bodyWritten || failed.refused) return true
       if (policy.onResetAfterWrite === 'always') return true
       return policy.onResetAfterWrite === 'idempotent' && failed.idempotent
     default:

@@ -4,9 +4,11 @@
  * herd best), and the upstream's own Retry-After honoured when it gives one (seconds, an HTTP date,
  * or OpenAI's `retry-after-ms`), capped so a client is never held for minutes.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer, object } from '../validate.js'
+import { type ResetRetry, type RetryErrorOptions, resolveRetryErrors } from './retry-decision.js'
 
-export interface RetryOptions {
+export interface RetryOptions extends RetryErrorOptions {
   /** Attempts on one upstream, the first included (default 2); then the route's next candidate. */
   attempts?: number
   /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504). */
@@ -25,19 +27,15 @@ export interface ResolvedRetry {
   readonly baseDelayMs: number
   readonly maxDelayMs: number
   readonly maxRetryAfterMs: number
+  /** Retry after a headers or body timeout (retry-decision.ts). */
+  readonly onTimeout: boolean
+  /** When a reset after the request body was written is retried (retry-decision.ts). */
+  readonly onResetAfterWrite: ResetRetry
 }
-
-export const RETRY_DEFAULTS = {
-  attempts: 2,
-  statuses: [408, 409, 429, 500, 502, 503, 504],
-  baseDelayMs: 200, // 200 ms
-  maxDelayMs: 5_000, // 5 s
-  maxRetryAfterMs: 10_000, // 10 s
-} as const
 
 export function resolveRetry(input: unknown): ResolvedRetry {
   const r = object('retry', input ?? {}) as RetryOptions
-  let statuses: readonly number[] = RETRY_DEFAULTS.statuses
+  let statuses: readonly number[] = DEFAULTS.retry.statuses
   if (r.statuses !== undefined) {
     if (!Array.isArray(r.statuses) || r.statuses.some((s) => !Number.isInteger(s) || s < 400 || s > 599)) {
       fail('retry.statuses', 'an array of HTTP statuses from 400 to 599', r.statuses)
@@ -45,11 +43,12 @@ export function resolveRetry(input: unknown): ResolvedRetry {
     statuses = r.statuses
   }
   return Object.freeze({
-    attempts: integer('retry.attempts', r.attempts, 1, RETRY_DEFAULTS.attempts),
+    attempts: integer('retry.attempts', r.attempts, 1, DEFAULTS.retry.attempts),
     statuses: new Set(statuses),
-    baseDelayMs: integer('retry.baseDelayMs', r.baseDelayMs, 0, RETRY_DEFAULTS.baseDelayMs),
-    maxDelayMs: integer('retry.maxDelayMs', r.maxDelayMs, 0, RETRY_DEFAULTS.maxDelayMs),
-    maxRetryAfterMs: integer('retry.maxRetryAfterMs', r.maxRetryAfterMs, 0, RETRY_DEFAULTS.maxRetryAfterMs),
+    baseDelayMs: integer('retry.baseDelayMs', r.baseDelayMs, 0, DEFAULTS.retry.baseDelayMs),
+    maxDelayMs: integer('retry.maxDelayMs', r.maxDelayMs, 0, DEFAULTS.retry.maxDelayMs),
+    maxRetryAfterMs: integer('retry.maxRetryAfterMs', r.maxRetryAfterMs, 0, DEFAULTS.retry.maxRetryAfterMs),
+    ...resolveRetryErrors(r),
   })
 }
 

@@ -4,7 +4,6 @@
  * metrics read). Stages reach it through this object only: the route reads `get(name)`, the egress
  * and account stages call `attemptEnded` / `cooled` with what they saw.
  */
-import { nowMicros } from '../limit/clock.js'
 import type { ResolvedHealth } from './health-options.js'
 import type {
   AttemptAdmission,
@@ -43,11 +42,13 @@ export interface AttemptReport {
   readonly latencyMs: number
 }
 
-const defaultClock: HealthClock = () => nowMicros() / 1000
+/** Monotonic ms of this thread: health lives in one thread, so performance.now() is enough. */
+const defaultClock: HealthClock = () => performance.now()
 
 export class HealthMonitor {
   readonly options: ResolvedHealth
-  readonly clock: HealthClock
+  /** Monotonic ms; tests replace it (through `@velox/core/internal`) to move time by hand. */
+  clock: HealthClock
   readonly #wallClock: () => number
   readonly #byName = new Map<string, UpstreamHealth>()
   readonly #logger: HealthLogger | undefined

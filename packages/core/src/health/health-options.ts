@@ -3,8 +3,10 @@
  * gateway failures and consecutive 5xx), how long it is ejected, how a 429/503 with Retry-After
  * cools it down, how equal candidates are balanced, and the opt-in active checks. On by default
  * (routing around a dead upstream costs nothing while every upstream is healthy); `false` turns all
- * of it off. Every field is checked with a message that names it; the defaults live here only.
+ * of it off. Every field is checked with a message that names it; unknown keys are refused by
+ * config/known-keys.ts (from config/schema.ts), and the defaults are config/defaults.ts's.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer, object, path } from '../validate.js'
 
 /** How the candidates of one tier (equal upstreams) are ordered. */
@@ -29,7 +31,7 @@ export interface HealthOptions {
   consecutive5xx?: number
   /** First ejection time; the n-th ejection lasts n times this (default 30,000 ms). */
   baseEjectionMs?: number
-  /** Longest ejection (default 300,000 ms). */
+  /** Longest ejection (default 300,000 ms; never less than baseEjectionMs, as in Envoy). */
   maxEjectionMs?: number
   /** Share of a route's candidates that may be skipped as ejected (default 100; one is always tried). */
   maxEjectionPercent?: number
@@ -68,26 +70,8 @@ export interface ResolvedHealth {
   readonly activeCheck: ResolvedActiveCheck | undefined
 }
 
-export const HEALTH_DEFAULTS = {
-  consecutiveGatewayFailures: 5, // Envoy's default
-  consecutive5xx: 5, // Envoy's default
-  baseEjectionMs: 30_000, // 30 s, Envoy's base_ejection_time
-  maxEjectionMs: 300_000, // 5 min, Envoy's max_ejection_time
-  // A route lists two or three candidates: any lower share would keep a dead one in the list; the
-  // selection never skips every candidate anyway (it tries them all when all are out).
-  maxEjectionPercent: 100,
-  cooldown: true,
-  cooldownScope: 'model', // OpenAI and Anthropic rate-limit per model
-  maxCooldownMs: 300_000, // 5 min: a daily-quota Retry-After of hours is re-checked, not obeyed blindly
-  balance: 'weighted',
-  ewmaDecayMs: 10_000, // 10 s, Finagle's and tower's decay
-  activeCheck: { intervalMs: 10_000, timeoutMs: 5_000 }, // 10 s, 5 s; off unless asked for
-} as const
-
-/** The keys `health` accepts (for the strict-options check). */
-export const HEALTH_KEYS = Object.freeze(Object.keys(HEALTH_DEFAULTS)) as readonly (keyof HealthOptions)[]
-/** The keys `health.activeCheck` accepts. */
-export const ACTIVE_CHECK_KEYS = Object.freeze(['intervalMs', 'timeoutMs', 'path']) as readonly string[]
+/** The defaults, from the one defaults literal (config/defaults.ts). */
+export const HEALTH_DEFAULTS = DEFAULTS.health
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback
@@ -98,10 +82,6 @@ function oneOf<T extends string>(field: string, value: unknown, allowed: readonl
 function resolveActiveCheck(input: unknown): ResolvedActiveCheck | undefined {
   if (input === undefined || input === false) return undefined
   const a = object('health.activeCheck', input === true ? {} : input) as ActiveCheckOptions
-  for (const key of Object.keys(a)) {
-    if (!ACTIVE_CHECK_KEYS.includes(key))
-      fail(`health.activeCheck.${key}`, `one of ${ACTIVE_CHECK_KEYS.join(', ')}`, key)
-  }
   const d = HEALTH_DEFAULTS.activeCheck
   return Object.freeze({
     intervalMs: integer('health.activeCheck.intervalMs', a.intervalMs, 1, d.intervalMs),
@@ -120,21 +100,13 @@ function resolveActiveCheck(input: unknown): ResolvedActiveCheck | undefined {
 export function resolveHealth(input: unknown): ResolvedHealth | undefined {
   if (input === false) return undefined
   const h = object('health', input === undefined || input === true ? {} : input) as HealthOptions
-  for (const key of Object.keys(h)) {
-    if (!(HEALTH_KEYS as readonly string[]).includes(key))
-      fail(`health.${key}`, `one of ${HEALTH_KEYS.join(', ')}`, key)
-  }
   const d = HEALTH_DEFAULTS
   const baseEjectionMs = integer('health.baseEjectionMs', h.baseEjectionMs, 1, d.baseEjectionMs)
-  const maxEjectionMs = integer(
-    'health.maxEjectionMs',
-    h.maxEjectionMs,
-    1,
-    Math.max(d.maxEjectionMs, baseEjectionMs),
+  // As Envoy: the cap is at least the base (a cap below it would make every ejection shorter than asked).
+  const maxEjectionMs = Math.max(
+    integer('health.maxEjectionMs', h.maxEjectionMs, 1, d.maxEjectionMs),
+    baseEjectionMs,
   )
-  if (maxEjectionMs < baseEjectionMs) {
-    fail('health.maxEjectionMs', `at least health.baseEjectionMs (${baseEjectionMs})`, maxEjectionMs)
-  }
   const maxEjectionPercent = integer(
     'health.maxEjectionPercent',
     h.maxEjectionPercent,
