@@ -1,12 +1,11 @@
 /**
  * One soak run through one adapter: a gateway with two upstreams (two mock servers, the second a
  * fallback), a fixed mix of requests from `concurrency` clients for `durationMs`, and a fault
- * schedule on the primary upstream (500s, then 429 with Retry-After, then down, then back up).
+ * schedule on the primary upstream (429 with Retry-After, then 500s, then down, then back up).
  * Every reply is judged against its own request; RSS and event-loop delay are sampled each
  * second. Everything runs in this process (load, gateway, mocks), so RSS and loop delay are the
  * whole process's: the point is their trend over a long run, not their level.
  */
-import type { EventEmitter } from 'node:events'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createGateway, type VeloxOptions } from '@velox/core'
 import { createMockUpstream, type MockUpstream } from '@velox/mock-upstream'
@@ -19,7 +18,7 @@ export interface SoakOptions {
   durationMs: number
   /** Clients sending at once (default 16). */
   concurrency?: number
-  /** Extra gateway options (the health settings, once the gateway has them). */
+  /** Extra gateway options, laid over the soak's own. */
   gateway?: Partial<VeloxOptions>
 }
 
@@ -46,15 +45,15 @@ export interface SoakResult {
 
 /** When each fault starts on the primary upstream, as a share of the run. */
 export const SCHEDULE = [
-  { at: 0.15, what: '500 on every request' },
-  { at: 0.3, what: '429 with Retry-After: 1' },
+  { at: 0.15, what: '429 with Retry-After: 1' },
+  { at: 0.3, what: '500 on every request' },
   { at: 0.45, what: 'down (connections refused)' },
   { at: 0.65, what: 'back up, healthy' },
 ] as const
 
 async function applyPhase(index: number, primary: MockUpstream): Promise<void> {
-  if (index === 0) primary.setFaults({ status: 500 })
-  else if (index === 1) primary.setFaults({ status: 429, retryAfter: '1' })
+  if (index === 0) primary.setFaults({ status: 429, retryAfter: '1' })
+  else if (index === 1) primary.setFaults({ status: 500 })
   else if (index === 2) {
     primary.setFaults(null)
     await primary.down()
@@ -73,12 +72,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     ],
     routes: [{ model: '*', upstreams: ['primary', 'fallback'] }],
     timeouts: { headersMs: 10_000, bodyIdleMs: 10_000 },
+    // Ejections short enough that a run sees the primary ejected, probed and restored.
+    health: { baseEjectionMs: 1_000, maxEjectionMs: 5_000 },
     ...options.gateway,
   })
   let ejections = 0
   let cooldowns = 0
-  // The `upstream` event (issue 12); an emitter without it simply never calls back.
-  ;(gateway as unknown as EventEmitter).on('upstream', (event: { type: string }) => {
+  gateway.on('upstream', (event) => {
     if (event.type === 'ejected') ejections++
     else if (event.type === 'cooldown') cooldowns++
   })
