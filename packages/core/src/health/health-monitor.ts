@@ -1,8 +1,10 @@
 /**
  * The gateway's health of every upstream, in one place: the state machines by upstream name, the
  * clocks, and where a change goes (one log line, the `upstream` event listeners, the counters the
- * metrics read). Stages reach it through this object only: the route reads `get(name)`, the egress
- * and account stages call `attemptEnded` / `cooled` with what they saw.
+ * metrics read). On the request path the route and egress stages use each upstream's own state
+ * machine (`upstream.health`, set from `get(name)`: no lookup by name per attempt) and hand every
+ * change to `publish`; the by-name methods (`begin`, `attemptEnded`, `cooled`) do the same for
+ * callers that hold only a name.
  */
 import type { ResolvedHealth } from './health-options.js'
 import type {

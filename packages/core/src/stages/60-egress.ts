@@ -12,8 +12,9 @@
  * was written unless the retry policy allows it (egress/retry-decision.ts: the call may be billing).
  * With `health` on, each attempt asks its upstream's health first (a half-open upstream lets one
  * probe through), reports how it ended and how long it took, and a 429/503 with Retry-After cools
- * the upstream; an upstream that is now ejected or cooling is left for the next candidate at once. The undici traps this is written around:
- * callbacks run in the async context of whichever request opened the socket, so all state lives
+ * the upstream; an upstream that is now ejected or cooling is left for the next candidate at once.
+ *
+ * The undici traps this is written around: callbacks run in the async context of whichever request opened the socket, so all state lives
  * on this object; 1xx responses are not the response; the client may leave before undici connects
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
@@ -98,10 +99,11 @@ class Dispatch implements AttemptOwner {
     if (health !== undefined) {
       // A half-open upstream whose one probe is out (or one ejected since the route ran) is
       // skipped for the next candidate; the last one is tried anyway.
-      let admission = health.begin(candidate.upstream.config.name, ex.panic)
+      const now = health.clock()
+      let admission = candidate.upstream.health?.begin(now, ex.panic) ?? 'normal'
       while (admission === 'refused') {
         if (cursor.skipCandidate()) candidate = ex.candidates[cursor.candidateIndex]!
-        admission = health.begin(candidate.upstream.config.name, !cursor.hasNextCandidate)
+        admission = candidate.upstream.health?.begin(now, !cursor.hasNextCandidate) ?? 'normal'
       }
       this.#admission = admission
       this.#attemptStartedAt = performance.now()
@@ -254,41 +256,36 @@ class Dispatch implements AttemptOwner {
    * Retry-After. True when the upstream is now out (ejected or cooling for this model).
    */
   #reportResponse(attempt: UpstreamAttempt, status: number, asked: number | undefined): boolean {
-    const health = this.#ctx.health
-    if (health === undefined || this.#admission === null) return false
-    const name = attempt.upstream.config.name
-    const latencyMs = performance.now() - this.#attemptStartedAt
-    health.attemptEnded({
-      upstream: name,
-      admission: this.#admission,
-      outcome: outcomeOfStatus(status),
-      latencyMs,
-    })
+    const monitor = this.#ctx.health
+    const health = attempt.upstream.health
+    const admission = this.#admission
+    if (monitor === undefined || health === undefined || admission === null) return false
     this.#admission = null
-    if (asked !== undefined && coolsDown(status)) health.cooled(name, status, asked, this.#ex.model)
-    return attempt.upstream.health?.isAvailable(this.#ex.model, health.clock()) === false
+    const now = monitor.clock()
+    const latencyMs = performance.now() - this.#attemptStartedAt
+    monitor.publish(health.end(admission, outcomeOfStatus(status), latencyMs, now))
+    const model = this.#ex.model
+    if (asked !== undefined && coolsDown(status)) monitor.publish(health.cool(status, asked, model, now))
+    return !health.isAvailable(model, now)
   }
 
   /** Tells the upstream's health the attempt failed on the transport; true when it is now out. */
   #reportFailure(attempt: UpstreamAttempt): boolean {
-    const health = this.#ctx.health
-    if (health === undefined || this.#admission === null) return false
-    const latencyMs = performance.now() - this.#attemptStartedAt
-    const upstream = attempt.upstream
-    health.attemptEnded({
-      upstream: upstream.config.name,
-      admission: this.#admission,
-      outcome: 'gateway-failure',
-      latencyMs,
-    })
+    const monitor = this.#ctx.health
+    const health = attempt.upstream.health
+    const admission = this.#admission
+    if (monitor === undefined || health === undefined || admission === null) return false
     this.#admission = null
-    return upstream.health?.isAvailable(this.#ex.model, health.clock()) === false
+    const now = monitor.clock()
+    const latencyMs = performance.now() - this.#attemptStartedAt
+    monitor.publish(health.end(admission, 'gateway-failure', latencyMs, now))
+    return !health.isAvailable(this.#ex.model, now)
   }
 
   /** The attempt ended without telling anything about its upstream (client gone, deadline). */
   #abandon(attempt: UpstreamAttempt): void {
     if (this.#admission === null) return
-    this.#ctx.health?.attemptAbandoned(attempt.upstream.config.name, this.#admission)
+    attempt.upstream.health?.abandon(this.#admission)
     this.#admission = null
   }
 
