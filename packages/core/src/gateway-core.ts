@@ -16,6 +16,7 @@ import type { UpstreamEvent } from './health/health-types.js'
 import { orderP2c } from './health/p2c.js'
 import { poolCheck } from './health/pool-check.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import type { BodyLimits } from './ingress/read-body.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
 import { Limiter, type LimitStats } from './limit/limiter.js'
 import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
@@ -52,6 +53,7 @@ export class GatewayCore implements StageContext {
   readonly counters = newCounters()
   readonly limiter: Limiter | undefined
   readonly logger: Logger | undefined
+  readonly bodyLimits: BodyLimits
   /** Every upstream's health (health/); undefined when `health` is off. */
   readonly health: HealthMonitor | undefined
   /** The opt-in active health checks; undefined when off. */
@@ -65,6 +67,10 @@ export class GatewayCore implements StageContext {
   constructor(options: ResolvedOptions, events: Events) {
     this.options = options
     this.#events = events
+    this.bodyLimits = Object.freeze({
+      maxBytes: options.maxBodyBytes,
+      timeoutMs: options.timeouts.clientBodyMs,
+    })
     // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
     const { logger, upstreams, sidecar, offload } = options
     this.logger = logger && redactingLogger(logger, [...upstreams.map((u) => u.apiKey), sidecar?.token])
@@ -123,7 +129,7 @@ export class GatewayCore implements StageContext {
     return checker
   }
 
-  /** Runs the exchange's stages from where it stands (stages/run.ts). */
+  /** Runs the exchange's stages from where it stands (stages/run.ts); Exchange.resume() calls it. */
   resume(ex: Exchange): void {
     runStages(this, ex)
   }

@@ -1,7 +1,7 @@
 /**
  * Stage 6, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
- * and streams the chosen response to the client as it arrives (DESIGN.md of the Rust Velox gateway
- * measured undici `dispatch` with a handler at 0.4-0.6x the CPU of request() + pipeline()). One
+ * and streams the chosen response to the client as it arrives (undici `dispatch` with a handler, at
+ * 0.4-0.6x the CPU of request() + pipeline(): bench/node/proxy-load.ts, bench/RESULTS.md). One
  * `Dispatch` per exchange ties three small pieces together: the undici handler of each attempt
  * (egress/upstream-attempt.ts), the retry and fallback cursor (egress/retry-cursor.ts) and the
  * client-side writer (http/client-writer.ts). When the exchange is over (answered, failed, or its
@@ -20,7 +20,7 @@
  */
 import { errors as undiciErrors } from 'undici'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
-import { FALLBACK, RETRY, RetryCursor } from '../egress/retry-cursor.js'
+import { RetryCursor } from '../egress/retry-cursor.js'
 import { isIdempotent, mayRetryError, refusedByUpstream } from '../egress/retry-decision.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
 import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.js'
@@ -45,7 +45,6 @@ export interface EgressContext {
   readonly recordsWanted: boolean
   /** Undefined when `health` is off. */
   readonly health: HealthMonitor | undefined
-  resume(ex: Exchange): void
 }
 
 const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the connection')
@@ -59,33 +58,73 @@ export function egress(ctx: EgressContext, ex: Exchange): StageResult {
 class Dispatch implements AttemptOwner {
   readonly #ctx: EgressContext
   readonly #ex: Exchange
-  readonly #cursor: RetryCursor
+  /** Made when the first attempt fails or answers a retryable status (most exchanges never need one). */
+  #cursor: RetryCursor | null = null
   readonly #writer: ClientWriter
   #attempt: UpstreamAttempt | null = null
   #retryTimer: NodeJS.Timeout | undefined = undefined
   /** The wait before the next attempt, chosen when a retryable response's headers came. */
   #pendingWait = 0
   #deadlineTimer: NodeJS.Timeout | undefined = undefined
+  #deadlineAt = 0
   #deadlineHit = false
   #finished = false
   /** The health admission of the attempt in flight; null once reported (or with health off). */
   #admission: AttemptAdmission | null = null
   #attemptStartedAt = 0
-  readonly #onClientClose = (): void => this.#clientClosed()
+  /** The one function made per exchange: the client's `close` listener. */
+  readonly #onClientClose: () => void
 
   constructor(ctx: EgressContext, ex: Exchange) {
     this.#ctx = ctx
     this.#ex = ex
-    const totalMs = ctx.options.timeouts.totalMs
-    this.#cursor = new RetryCursor(ctx.options.retry, ex.candidates.length, totalMs)
     this.#writer = new ClientWriter(ex.res)
+    this.#onClientClose = this.#clientClosed.bind(this)
     ex.res.on('close', this.#onClientClose)
   }
 
   start(): void {
     const totalMs = this.#ctx.options.timeouts.totalMs
-    if (totalMs > 0) this.#deadlineTimer = setTimeout(() => this.#onDeadline(), totalMs)
+    if (totalMs > 0) {
+      this.#deadlineAt = performance.now() + totalMs
+      this.#deadlineTimer = setTimeout(() => this.#onDeadline(), totalMs)
+    }
     this.#launch()
+  }
+
+  /** The cursor over candidates and attempts, made the first time another attempt is considered. */
+  #next(upstreamAsked: number | undefined): number | undefined {
+    return this.#newCursor().next(upstreamAsked)
+  }
+
+  #newCursor(): RetryCursor {
+    this.#cursor ??= new RetryCursor(this.#ctx.options.retry, this.#ex.candidates.length, this.#deadlineAt)
+    return this.#cursor
+  }
+
+  /** True when the route has a candidate after the current one. */
+  #hasNextCandidate(): boolean {
+    return (this.#cursor?.candidateIndex ?? 0) + 1 < this.#ex.candidates.length
+  }
+
+  /**
+   * Asks the candidate's health to let the attempt out. A half-open upstream whose one probe is
+   * out (or one ejected since the route ran) is skipped for the next candidate; the last one is
+   * tried anyway. Returns the candidate's index.
+   */
+  #admit(health: HealthMonitor): number {
+    const ex = this.#ex
+    const now = health.clock()
+    let index = this.#cursor?.candidateIndex ?? 0
+    let admission = ex.candidates[index]!.upstream.health?.begin(now, ex.panic) ?? 'normal'
+    while (admission === 'refused') {
+      if (this.#newCursor().skipCandidate()) index++
+      const force = !this.#hasNextCandidate()
+      admission = ex.candidates[index]!.upstream.health?.begin(now, force) ?? 'normal'
+    }
+    this.#admission = admission
+    this.#attemptStartedAt = performance.now()
+    return index
   }
 
   /** Sends the current attempt to the current candidate. */
@@ -93,29 +132,19 @@ class Dispatch implements AttemptOwner {
     this.#retryTimer = undefined
     const ex = this.#ex
     if (this.#finished || ex.clientGone) return
-    const cursor = this.#cursor
-    let candidate = ex.candidates[cursor.candidateIndex]!
     const health = this.#ctx.health
-    if (health !== undefined) {
-      // A half-open upstream whose one probe is out (or one ejected since the route ran) is
-      // skipped for the next candidate; the last one is tried anyway.
-      const now = health.clock()
-      let admission = candidate.upstream.health?.begin(now, ex.panic) ?? 'normal'
-      while (admission === 'refused') {
-        if (cursor.skipCandidate()) candidate = ex.candidates[cursor.candidateIndex]!
-        admission = candidate.upstream.health?.begin(now, !cursor.hasNextCandidate) ?? 'normal'
-      }
-      this.#admission = admission
-      this.#attemptStartedAt = performance.now()
-    }
+    const index = health === undefined ? (this.#cursor?.candidateIndex ?? 0) : this.#admit(health)
+    const cursor = this.#cursor
+    const candidate = ex.candidates[index]!
     const upstream = candidate.upstream
     upstream.attempts++
-    const kind = cursor.begin()
-    if (kind === RETRY) upstream.retries++
-    else if (kind === FALLBACK) upstream.fallbacks++
+    if (cursor !== null) {
+      if (cursor.attemptOnCandidate > 1) upstream.retries++
+      else if (index > 0) upstream.fallbacks++
+    }
     ex.candidate = candidate
-    ex.attempts = cursor.total
-    ex.fallbacks = cursor.candidateIndex
+    ex.attempts++
+    ex.fallbacks = index
     const { pathAndQuery, modelStart } = ex
     const config = upstream.config
     const path =
@@ -135,9 +164,9 @@ class Dispatch implements AttemptOwner {
     const attempt = new UpstreamAttempt(this, upstream)
     this.#attempt = attempt
     ex.attempt = attempt
-    if (cursor.total > 1) {
+    if (cursor !== null) {
       this.#ctx.logger?.info(
-        { upstream: config.name, attempt: cursor.attemptOnCandidate, total: cursor.total },
+        { upstream: config.name, attempt: cursor.attemptOnCandidate, total: ex.attempts },
         'velox: upstream attempt',
       )
     }
@@ -166,7 +195,7 @@ class Dispatch implements AttemptOwner {
     const out = this.#reportResponse(attempt, status, asked)
     if (ctx.options.retry.statuses.has(status)) {
       // An upstream now ejected or cooling is not waited for when another candidate can answer.
-      const wait = this.#cursor.next(out && this.#cursor.hasNextCandidate ? Number.POSITIVE_INFINITY : asked)
+      const wait = this.#next(out && this.#hasNextCandidate() ? Number.POSITIVE_INFINITY : asked)
       if (wait !== undefined) {
         attempt.upstream.failures++
         attempt.discardBody() // read its body to keep the connection, then retry
@@ -230,18 +259,16 @@ class Dispatch implements AttemptOwner {
       ? 'VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT'
       : upstreamErrorCode(err)
     const out = this.#deadlineHit ? false : this.#reportFailure(attempt)
-    const policy = ctx.options.retry
     const retryable =
       !this.#deadlineHit &&
-      mayRetryError(policy, {
+      mayRetryError(ctx.options.retry, {
         code,
         bodyWritten: attempt.bodySent,
         idempotent: isIdempotent(ex.method, ex.path),
         refused: refusedByUpstream(err),
       })
-    const cursor = this.#cursor
     const wait = retryable
-      ? cursor.next(out && cursor.hasNextCandidate ? Number.POSITIVE_INFINITY : undefined)
+      ? this.#next(out && this.#hasNextCandidate() ? Number.POSITIVE_INFINITY : undefined)
       : undefined
     ctx.logger?.warn(
       { upstream: name, code, err: describe(err), retry: wait !== undefined },
@@ -344,7 +371,7 @@ class Dispatch implements AttemptOwner {
     ex.res.off('close', this.#onClientClose)
     this.#writer.close()
     ex.committed = this.#writer.committed
-    this.#ctx.resume(ex)
+    ex.resume()
   }
 }
 
