@@ -123,7 +123,7 @@ class Dispatch implements AttemptOwner {
       admission = ex.candidates[index]!.upstream.health?.begin(now, force) ?? 'normal'
     }
     this.#admission = admission
-    this.#attemptStartedAt = performance.now()
+    this.#attemptStartedAt = now
     return index
   }
 
@@ -289,7 +289,7 @@ class Dispatch implements AttemptOwner {
     if (monitor === undefined || health === undefined || admission === null) return false
     this.#admission = null
     const now = monitor.clock()
-    const latencyMs = performance.now() - this.#attemptStartedAt
+    const latencyMs = now - this.#attemptStartedAt
     monitor.publish(health.end(admission, outcomeOfStatus(status), latencyMs, now))
     const model = this.#ex.model
     if (asked !== undefined && coolsDown(status)) monitor.publish(health.cool(status, asked, model, now))
@@ -304,7 +304,7 @@ class Dispatch implements AttemptOwner {
     if (monitor === undefined || health === undefined || admission === null) return false
     this.#admission = null
     const now = monitor.clock()
-    const latencyMs = performance.now() - this.#attemptStartedAt
+    const latencyMs = now - this.#attemptStartedAt
     monitor.publish(health.end(admission, 'gateway-failure', latencyMs, now))
     return !health.isAvailable(this.#ex.model, now)
   }
