@@ -90,7 +90,7 @@ export class GatewayCore implements StageContext {
       new Map(this.upstreams.map((u) => [u.config.name, u])),
       this.upstreams[0]!,
       Math.random,
-      health?.balance === 'p2c-ewma' ? p2cTierOrder : undefined,
+      health?.balance === 'p2c-ewma' && this.health ? p2cTierOrder(this.health) : undefined,
     )
     this.checker = health?.activeCheck && this.#activeChecker(health)
     this.limiter = options.limit && new Limiter(options.limit, this)
@@ -197,14 +197,20 @@ export class GatewayCore implements StageContext {
   }
 }
 
-/** 'p2c-ewma': the better of two weighted draws first, by peak-EWMA latency x (in flight + 1) / weight. */
-function p2cTierOrder(tier: readonly Candidate[]): Candidate[] {
-  return orderP2c({ tier, costOf: candidateCost, weightOf: candidateWeight, random: Math.random })
-}
-
-function candidateCost(c: Candidate): number {
-  const h = c.upstream.health
-  return h === undefined ? 0 : h.ewma.cost(h.inFlight, c.upstream.config.weight)
+/**
+ * 'p2c-ewma': the better of two weighted draws first, by peak-EWMA latency (decayed to the
+ * monitor's now) x (in flight + 1) / weight. Made once per gateway; each ordering reads the clock once.
+ */
+function p2cTierOrder(monitor: HealthMonitor): (tier: readonly Candidate[]) => Candidate[] {
+  let now = 0
+  const costOf = (c: Candidate): number => {
+    const h = c.upstream.health
+    return h === undefined ? 0 : h.ewma.cost(h.inFlight, c.upstream.config.weight, now)
+  }
+  return (tier) => {
+    now = monitor.clock()
+    return orderP2c({ tier, costOf, weightOf: candidateWeight, random: Math.random })
+  }
 }
 
 function candidateWeight(c: Candidate): number {

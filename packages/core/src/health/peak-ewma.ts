@@ -2,7 +2,9 @@
  * Peak-EWMA latency of one upstream, the load estimate of Finagle's and tower's p2c balancers: a
  * slower sample is taken at once (the peak), a faster one is blended in with a weight that decays
  * with the time since the last sample, so a recovered upstream earns traffic back gradually and a
- * slow one loses it immediately. The cost of sending one more request is latency x (in flight + 1).
+ * slow one loses it immediately. Read, the estimate decays toward zero with the time since the
+ * last sample (as Finagle's and tower's do): an upstream that got no traffic since a slow answer is
+ * tried again rather than shunned forever. The cost of one more request is latency x (in flight + 1).
  */
 
 export class PeakEwma {
@@ -27,11 +29,17 @@ export class PeakEwma {
     this.#lastAt = now
   }
 
+  /** The estimate at `now`, decayed toward zero since the last sample. */
+  at(now: number): number {
+    const elapsed = now - this.#lastAt
+    return elapsed > 0 ? this.latencyMs * Math.exp(-elapsed / this.#decayMs) : this.latencyMs
+  }
+
   /**
-   * The cost of one more request with `inFlight` already running, divided by the upstream's weight
-   * (a weight-2 upstream is worth two of weight 1).
+   * The cost at `now` of one more request with `inFlight` already running, divided by the
+   * upstream's weight (a weight-2 upstream is worth two of weight 1).
    */
-  cost(inFlight: number, weight: number): number {
-    return (this.latencyMs * (inFlight + 1)) / (weight > 0 ? weight : 1)
+  cost(inFlight: number, weight: number, now: number): number {
+    return (this.at(now) * (inFlight + 1)) / (weight > 0 ? weight : 1)
   }
 }

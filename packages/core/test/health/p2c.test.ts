@@ -24,9 +24,17 @@ describe('PeakEwma', () => {
   it('costs latency x (in flight + 1) / weight', () => {
     const e = new PeakEwma(10_000)
     e.observe(50, 0)
-    expect(e.cost(0, 1)).toBe(50)
-    expect(e.cost(3, 1)).toBe(200)
-    expect(e.cost(3, 2)).toBe(100)
+    expect(e.cost(0, 1, 0)).toBe(50)
+    expect(e.cost(3, 1, 0)).toBe(200)
+    expect(e.cost(3, 2, 0)).toBe(100)
+  })
+
+  it('decays toward zero while no sample comes, so a shunned upstream is tried again', () => {
+    const e = new PeakEwma(1_000)
+    e.observe(400, 0)
+    expect(e.at(0)).toBe(400)
+    expect(e.at(1_000)).toBeCloseTo(400 * Math.exp(-1), 9)
+    expect(e.cost(0, 1, 3_000)).toBeCloseTo(400 * Math.exp(-3), 9)
   })
 })
 
