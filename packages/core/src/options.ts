@@ -21,6 +21,11 @@ import {
 } from './route/route-options.js'
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
+import {
+  resolveTranslate,
+  type TranslateOptions,
+  type TranslateOptionsInput,
+} from './translate/translate-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
 export { DEFAULTS } from './config/defaults.js'
@@ -38,6 +43,8 @@ export type {
 } from './limit/limit-options.js'
 export type { OffloadOptions } from './offload/offload-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
+export type { ApiFormat } from './translate/formats.js'
+export type { TranslateOptionsInput } from './translate/translate-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -99,6 +106,8 @@ export interface VeloxOptions {
   sidecar?: SidecarOptions | false
   /** Called once per finished request that reached an upstream, with its tokens (also `gateway.on('usage')`). */
   onUsage?: (event: UsageEvent) => void
+  /** Translation between OpenAI and Anthropic formats (docs/guide/providers.md). */
+  translate?: TranslateOptionsInput
 }
 
 export interface ResolvedOptions {
@@ -120,6 +129,7 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined
   readonly sidecar: ResolvedSidecar | undefined
   readonly onUsage: ((event: UsageEvent) => void) | undefined
+  readonly translate: TranslateOptions
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -175,6 +185,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     logger,
     sidecar: resolveSidecar(options.sidecar),
     onUsage: options.onUsage,
+    translate: resolveTranslate(options.translate),
   })
 }
 

@@ -36,6 +36,7 @@ const upstream: Full<UpstreamOptions> = {
   origin: 'https://llm.example',
   apiKey: 'sk-test',
   auth: 'bearer',
+  format: 'openai',
   basePath: '/v1',
   connections: 2,
   http2: true,
@@ -102,6 +103,7 @@ const everyOption: Full<VeloxOptions> = {
   logger,
   sidecar: { host: '127.0.0.1', port: 0, token: 't', profiling: true, metrics: true, sampleIntervalMs: 1000 },
   onUsage: () => {},
+  translate: { defaultMaxTokens: 1, ignoreFields: ['seed'] },
 }
 // The other side of the store union, so that `limit.store.buffer` is covered too.
 const sharedStore: Full<SharedStoreOptions> = { buffer: new SharedArrayBuffer(8) }
@@ -125,7 +127,14 @@ describe('the options schema', () => {
     const fromSchema = new Set(optionEntries(OPTIONS_SCHEMA).map((e) => e.path))
     // An object whose fields are all listed has no row of its own (upstream, timeouts, retry).
     const objectsWithFields = [...fromTypes].filter((p) => !fromSchema.has(p))
-    expect(objectsWithFields.sort()).toEqual(['limit.store', 'retry', 'timeouts', 'upstream', 'upstream.tls'])
+    expect(objectsWithFields.sort()).toEqual([
+      'limit.store',
+      'retry',
+      'timeouts',
+      'translate',
+      'upstream',
+      'upstream.tls',
+    ])
     expect([...fromSchema].filter((p) => !fromTypes.has(p))).toEqual([])
   })
 

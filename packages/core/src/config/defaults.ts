@@ -26,7 +26,7 @@ export const DEFAULTS = {
   },
   retry: {
     attempts: 2, // the first and one retry per upstream, then the next candidate
-    statuses: [408, 409, 429, 500, 502, 503, 504],
+    statuses: [408, 409, 429, 500, 502, 503, 504, 529], // 529: Anthropic's overloaded
     baseDelayMs: 200, // 200 ms
     maxDelayMs: 5_000, // 5 s
     maxRetryAfterMs: 10_000, // 10 s: a longer Retry-After sends the request to the next candidate
@@ -63,6 +63,10 @@ export const DEFAULTS = {
     maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
     failClosed: false, // a limiter outage should not take the app down
     store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
+  },
+  translate: {
+    defaultMaxTokens: 4096, // tokens: max_tokens for an Anthropic upstream when a chat request sets none
+    ignoreFields: [] as readonly string[], // refuse every field the other API cannot honour
   },
   sidecar: {
     host: '127.0.0.1',

@@ -11,7 +11,7 @@ import { type ResetRetry, type RetryErrorOptions, resolveRetryErrors } from './r
 export interface RetryOptions extends RetryErrorOptions {
   /** Attempts on one upstream, the first included (default 2); then the route's next candidate. */
   attempts?: number
-  /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504). */
+  /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504, 529). */
   statuses?: number[]
   /** First backoff step (default 200 ms). */
   baseDelayMs?: number

@@ -12,6 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Candidate } from '../egress/upstream.js'
 import type { VeloxError, VeloxErrorCode } from '../errors.js'
+import type { TranslatedRequest } from '../translate/chat-to-messages.js'
+import type { ClientRequestKind } from '../translate/formats.js'
 
 /**
  * The stages in the order they run (stages/run.ts runs them; stages/README.md says what each does).
@@ -23,12 +25,13 @@ export const STAGE = {
   extract: 2,
   route: 3,
   limit: 4,
-  egress: 5,
-  respond: 6,
-  account: 7,
-  release: 8,
+  translate: 5,
+  egress: 6,
+  respond: 7,
+  account: 8,
+  release: 9,
   /** Past the last stage: the exchange is over. */
-  done: 9,
+  done: 10,
 } as const
 
 /** What a stage tells the runner (stages/run.ts). */
@@ -110,6 +113,12 @@ export class Exchange implements ErrorAnswer {
   responseHeaders: string[] | undefined = undefined
   /** The limiter's token reservation, settled with the response's usage by the account stage. */
   reservation: Settleable | undefined = undefined
+
+  // --- the translation (translate) ---
+  /** What the client's request is when its format can be translated (chat, messages, count_tokens). */
+  kind: ClientRequestKind | undefined = undefined
+  /** The request mapped into the other format, for attempts on candidates that speak it. */
+  translated: TranslatedRequest | undefined = undefined
 
   // --- the attempt in flight (egress) ---
   /** The candidate of the latest attempt; undefined until the first one. */

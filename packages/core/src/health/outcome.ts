@@ -10,7 +10,7 @@ export function outcomeOfStatus(status: number): AttemptOutcome {
   return status >= 500 ? 'server-error' : 'success'
 }
 
-/** Statuses whose Retry-After cools the upstream down. */
+/** Statuses whose Retry-After cools the upstream down (529: Anthropic's "overloaded"). */
 export function coolsDown(status: number): boolean {
-  return status === 429 || status === 503
+  return status === 429 || status === 503 || status === 529
 }

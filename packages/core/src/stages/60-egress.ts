@@ -19,7 +19,7 @@
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
 import { errors as undiciErrors } from 'undici'
-import { clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
+import { addDefaultHeaders, clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
 import { RetryCursor } from '../egress/retry-cursor.js'
 import { isIdempotent, mayRetryError, refusedByUpstream } from '../egress/retry-decision.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
@@ -35,6 +35,7 @@ import { ClientWriter } from '../http/client-writer.js'
 import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { Logger } from '../options.js'
+import { type TranslatedResponse, translatedAttempt } from './translation.js'
 import { UsageCapture } from './usage.js'
 
 export interface EgressContext {
@@ -62,6 +63,8 @@ class Dispatch implements AttemptOwner {
   #cursor: RetryCursor | null = null
   readonly #writer: ClientWriter
   #attempt: UpstreamAttempt | null = null
+  /** The response mapping of the attempt in flight when it is translated (stages/translation.ts). */
+  #translated: TranslatedResponse | undefined = undefined
   #retryTimer: NodeJS.Timeout | undefined = undefined
   /** The wait before the next attempt, chosen when a retryable response's headers came. */
   #pendingWait = 0
@@ -147,7 +150,7 @@ class Dispatch implements AttemptOwner {
     ex.fallbacks = index
     const { pathAndQuery, modelStart } = ex
     const config = upstream.config
-    const path =
+    let path =
       pathAndQuery === '' || pathAndQuery.startsWith('?')
         ? config.requestPath
         : config.basePath + pathAndQuery
@@ -155,12 +158,21 @@ class Dispatch implements AttemptOwner {
     if (candidate.model !== undefined && body !== null && modelStart >= 0) {
       body = spliceModel(body, modelStart, ex.modelEnd, candidate.model)
     }
-    const headers = upstreamRequestHeaders(
+    let headers = upstreamRequestHeaders(
       ex.req.headers,
       upstream.injectedHeaders,
       upstream.injectedNames,
       ex.decoded,
     )
+    // A candidate in the other format gets the request the translate stage mapped (its own path, no query).
+    const translated = ex.translated === undefined ? undefined : translatedAttempt(ex, candidate)
+    this.#translated = translated?.response
+    if (translated !== undefined) {
+      path = translated.path
+      body = translated.body
+      headers = translated.response.requestHeaders(headers)
+    }
+    addDefaultHeaders(headers, upstream.defaultHeaders)
     const attempt = new UpstreamAttempt(this, upstream)
     this.#attempt = attempt
     ex.attempt = attempt
@@ -208,6 +220,13 @@ class Dispatch implements AttemptOwner {
     // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
+    const translated = this.#translated
+    if (translated !== undefined) {
+      ex.headersAt = performance.now()
+      ex.usage = translated.translation // reads the translated usage as it maps each event
+      ex.status = translated.head(this.#writer, status, headers, eventStream, resume)
+      return true
+    }
     if (ctx.recordsWanted || ex.reservation !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
@@ -225,13 +244,16 @@ class Dispatch implements AttemptOwner {
       if (ex.firstByteAt === 0) ex.firstByteAt = performance.now()
       usage.onChunk(chunk)
     }
-    return this.#writer.write(chunk)
+    const translated = this.#translated
+    return translated === undefined ? this.#writer.write(chunk) : translated.write(this.#writer, chunk)
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {
     if (attempt !== this.#attempt) return
     if (attempt.discarding) return this.#retryAfter(this.#pendingWait)
     if (this.#ex.clientGone) return this.#finish()
+    const translated = this.#translated
+    if (translated !== undefined) this.#ex.status = translated.end(this.#writer, this.#ex.status)
     this.#writer.end()
     this.#ex.ended = true
     this.#finish()

@@ -11,6 +11,7 @@ import { type ReadContext, read } from './20-read.js'
 import { type ExtractContext, extract } from './30-extract.js'
 import { type RouteContext, route } from './40-route.js'
 import { type LimitContext, limit } from './50-limit.js'
+import { type TranslateContext, translate } from './55-translate.js'
 import { type EgressContext, egress } from './60-egress.js'
 import { respond } from './70-respond.js'
 import { type AccountContext, account } from './80-account.js'
@@ -22,6 +23,7 @@ export type StageContext = AdmitContext &
   ExtractContext &
   RouteContext &
   LimitContext &
+  TranslateContext &
   EgressContext &
   AccountContext &
   ReleaseContext
@@ -44,6 +46,9 @@ export function runStages(ctx: StageContext, ex: Exchange): void {
         break
       case STAGE.limit:
         result = limit(ctx, ex)
+        break
+      case STAGE.translate:
+        result = translate(ctx, ex)
         break
       case STAGE.egress:
         result = egress(ctx, ex)
