@@ -15,6 +15,7 @@ import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchRingQueue } from './queue/ring-queue.js'
+import { keptSoakSection } from './soak/results-section.js'
 import { benchTranslate } from './translate/translate.js'
 import { benchTranslateLoad, TRANSLATE_LOAD_SETUP } from './translate/translate-load.js'
 
@@ -208,5 +209,6 @@ for (const r of offloadLoad) {
 }
 lines.push('')
 
+lines.push(...keptSoakSection()) // written by `pnpm soak`
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'))
 console.log(`wrote bench/RESULTS.md in ${minutes} min`)

@@ -6,9 +6,15 @@
  * `Gateway` class: `@velox/core/internal` reaches it (gatewayCore) for tests and benchmarks.
  */
 import type { EventEmitter } from 'node:events'
-import { Upstream, type UpstreamStats } from './egress/upstream.js'
+import { type Candidate, Upstream, type UpstreamStats } from './egress/upstream.js'
 import { newCounters, type RequestCounters } from './exchange/counters.js'
 import type { Exchange } from './exchange/exchange.js'
+import { ActiveChecker } from './health/active-check.js'
+import { HealthMonitor } from './health/health-monitor.js'
+import type { ResolvedHealth } from './health/health-options.js'
+import type { UpstreamEvent } from './health/health-types.js'
+import { orderP2c } from './health/p2c.js'
+import { poolCheck } from './health/pool-check.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import type { BodyLimits } from './ingress/read-body.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
@@ -49,6 +55,10 @@ export class GatewayCore implements StageContext {
   readonly limiter: Limiter | undefined
   readonly logger: Logger | undefined
   readonly bodyLimits: BodyLimits
+  /** Every upstream's health (health/); undefined when `health` is off. */
+  readonly health: HealthMonitor | undefined
+  /** The opt-in active health checks; undefined when off. */
+  readonly checker: ActiveChecker | undefined
   /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
   telemetry: TelemetrySink | null = null
   closing = false
@@ -81,12 +91,50 @@ export class GatewayCore implements StageContext {
         )
       : null
     this.upstreams = upstreams.map((u) => new Upstream(u, options.timeouts))
+    const health = options.health
+    this.health = health && this.#healthMonitor(health)
     this.router = new Router(
       options.routes,
       new Map(this.upstreams.map((u) => [u.config.name, u])),
       this.upstreams[0]!,
+      Math.random,
+      health?.balance === 'p2c-ewma' && this.health ? p2cTierOrder(this.health) : undefined,
     )
+    this.checker = health?.activeCheck && this.#activeChecker(health)
     this.limiter = options.limit && new Limiter(options.limit, this)
+  }
+
+  #healthMonitor(health: ResolvedHealth): HealthMonitor {
+    const events = this.#events
+    const monitor = new HealthMonitor({
+      options: health,
+      names: this.upstreams.map((u) => u.config.name),
+      logger: this.logger,
+      onEvent: (event: UpstreamEvent) => {
+        try {
+          events.emit('upstream', event)
+        } catch (err) {
+          this.logger?.error({ err }, 'velox: an upstream listener threw')
+        }
+      },
+    })
+    for (const u of this.upstreams) u.health = monitor.get(u.config.name)
+    return monitor
+  }
+
+  #activeChecker(health: ResolvedHealth): ActiveChecker {
+    const byName = new Map(this.upstreams.map((u) => [u.config.name, u]))
+    const check = health.activeCheck!
+    const checker = new ActiveChecker({
+      monitor: this.health!,
+      options: check,
+      request: poolCheck((name) => {
+        const u = byName.get(name)
+        return u && { pool: u.pool, path: check.path ?? u.config.warmupPath, headers: u.injectedHeaders }
+      }),
+    })
+    checker.start()
+    return checker
   }
 
   /** Runs the exchange's stages from where it stands (stages/run.ts); Exchange.resume() calls it. */
@@ -147,8 +195,32 @@ export class GatewayCore implements StageContext {
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
       offload: this.offload?.stats() ?? null,
-      upstreams: this.upstreams.map((u) => u.stats()),
+      upstreams: this.upstreams.map((u) => {
+        const s = u.stats()
+        s.health = this.health?.snapshot(u.config.name) ?? null
+        return s
+      }),
       limit: this.limiter?.stats(),
     }
   }
+}
+
+/**
+ * 'p2c-ewma': the better of two weighted draws first, by peak-EWMA latency (decayed to the
+ * monitor's now) x (in flight + 1) / weight. Made once per gateway; each ordering reads the clock once.
+ */
+function p2cTierOrder(monitor: HealthMonitor): (tier: readonly Candidate[]) => Candidate[] {
+  let now = 0
+  const costOf = (c: Candidate): number => {
+    const h = c.upstream.health
+    return h === undefined ? 0 : h.ewma.cost(h.inFlight, c.upstream.config.weight, now)
+  }
+  return (tier) => {
+    now = monitor.clock()
+    return orderP2c({ tier, costOf, weightOf: candidateWeight, random: Math.random })
+  }
+}
+
+function candidateWeight(c: Candidate): number {
+  return c.upstream.config.weight
 }

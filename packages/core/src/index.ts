@@ -32,6 +32,7 @@ export {
   isGateway,
   type PreParsedBody,
 } from './gateway.js'
+export type { HealthSnapshot, UpstreamEvent } from './health/health-types.js'
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
 export { createLimitBuffer } from './limit/limit-buffer.js'
 export type { LimitStats } from './limit/limiter.js'
@@ -41,6 +42,7 @@ export {
   type CandidateOption,
   DEFAULTS,
   fromEnv,
+  type HealthOptions,
   type LimitOptions,
   type LimitOverride,
   type Logger,

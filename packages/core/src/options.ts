@@ -10,6 +10,7 @@ import { checkKnownKeys } from './config/known-keys.js'
 import { OPTIONS_SCHEMA } from './config/schema.js'
 import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
 import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
+import { type HealthOptions, type ResolvedHealth, resolveHealth } from './health/health-options.js'
 import { type LimitOptions, type ResolvedLimit, resolveLimit } from './limit/limit-options.js'
 import { type OffloadOptions, type ResolvedOffload, resolveOffload } from './offload/offload-options.js'
 import {
@@ -31,6 +32,7 @@ export { DEFAULTS } from './config/defaults.js'
 
 export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
 export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
+export type { ActiveCheckOptions, HealthOptions, ResolvedHealth } from './health/health-options.js'
 export type {
   LimitOptions,
   LimitOverride,
@@ -75,6 +77,11 @@ export interface VeloxOptions {
   modelsEndpoint?: ModelsEndpoint
   /** Retries and fallbacks, before the first response byte reaches the client. */
   retry?: RetryOptions
+  /**
+   * Upstream health: outlier ejection, cooldowns on 429/503 with Retry-After, balancing among equal
+   * candidates, optional active checks (docs/guide/resilience.md). On by default; `false`: off.
+   */
+  health?: HealthOptions | boolean
   /** The path prefix Velox answers; every other path is left to the host app. */
   prefix?: string
   /** Largest request body accepted (413 above). */
@@ -109,6 +116,8 @@ export interface ResolvedOptions {
   readonly routes: readonly ResolvedRoute[] | undefined
   readonly modelsEndpoint: ModelsEndpoint
   readonly retry: ResolvedRetry
+  /** Undefined when off. */
+  readonly health: ResolvedHealth | undefined
   readonly prefix: string
   readonly maxBodyBytes: number
   readonly timeouts: Readonly<Required<TimeoutOptions>>
@@ -165,6 +174,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     routes,
     modelsEndpoint,
     retry: resolveRetry(options.retry),
+    health: resolveHealth(options.health),
     prefix: path('prefix', options.prefix, DEFAULTS.prefix),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 1, DEFAULTS.maxBodyBytes),
     timeouts,

@@ -71,7 +71,28 @@ const everyOption: Full<VeloxOptions> = {
   upstreams: [upstream],
   routes: [{ model: 'gpt-*', upstreams: ['main', { upstream: 'main', model: 'alias' }] }],
   modelsEndpoint: 'routes',
-  retry: { attempts: 1, statuses: [500], baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 3 },
+  retry: {
+    attempts: 1,
+    statuses: [500],
+    baseDelayMs: 1,
+    maxDelayMs: 2,
+    maxRetryAfterMs: 3,
+    onTimeout: true,
+    onResetAfterWrite: 'always',
+  },
+  health: {
+    consecutiveGatewayFailures: 1,
+    consecutive5xx: 1,
+    baseEjectionMs: 1,
+    maxEjectionMs: 1,
+    maxEjectionPercent: 50,
+    cooldown: true,
+    cooldownScope: 'upstream',
+    maxCooldownMs: 1,
+    balance: 'p2c-ewma',
+    ewmaDecayMs: 1,
+    activeCheck: { intervalMs: 1, timeoutMs: 1, path: '/health' },
+  },
   prefix: '/v1',
   maxBodyBytes: 1024,
   timeouts: { connectMs: 1, headersMs: 1, bodyIdleMs: 1, clientBodyMs: 1, totalMs: 1 },
@@ -122,6 +143,7 @@ describe('the options schema', () => {
       limit: { store: { redis: 'redis://127.0.0.1:1' } },
       sidecar: {},
       offload: {},
+      health: { activeCheck: {} },
     }) as unknown as Record<string, unknown>
     const read = (path: string): unknown => {
       const keys = path.replace(/^upstream\./, 'upstreams.0.').split('.')
@@ -213,7 +235,8 @@ describe('unknown keys', () => {
 
 /** A valid value of each variable's option, and its text in the environment. */
 function sample({ path, node }: EnvVariable): [string, unknown] {
-  if (node.anyOf) return path === 'limit' ? ['true', true] : ['true', {}]
+  // A toggle that takes `true` (limit, health) keeps it; one that takes only `false` gets `{}`.
+  if (node.anyOf) return node.anyOf.some((v) => v.type === 'boolean') ? ['true', true] : ['true', {}]
   if (node.type === 'array')
     return node.items!.type === 'integer' ? ['500, 503', [500, 503]] : ['a*,b', ['a*', 'b']]
   if (node.type === 'integer') {

@@ -30,6 +30,23 @@ export const DEFAULTS = {
     baseDelayMs: 200, // 200 ms
     maxDelayMs: 5_000, // 5 s
     maxRetryAfterMs: 10_000, // 10 s: a longer Retry-After sends the request to the next candidate
+    onTimeout: false, // a hung call is not sent twice: the client waits at most headersMs, and is billed once
+    onResetAfterWrite: 'idempotent', // a chat call cut after it was sent may have been billed
+  },
+  health: {
+    consecutiveGatewayFailures: 5, // Envoy's default
+    consecutive5xx: 5, // Envoy's default
+    baseEjectionMs: 30_000, // 30 s, Envoy's base_ejection_time
+    maxEjectionMs: 300_000, // 5 min, Envoy's max_ejection_time
+    // A route lists two or three candidates: any lower share would keep a dead one in the list; the
+    // selection never skips every candidate anyway (it tries them all when all are out).
+    maxEjectionPercent: 100,
+    cooldown: true,
+    cooldownScope: 'model', // OpenAI and Anthropic rate-limit per model
+    maxCooldownMs: 300_000, // 5 min: a daily-quota Retry-After of hours is re-checked, not obeyed blindly
+    balance: 'weighted',
+    ewmaDecayMs: 10_000, // 10 s, Finagle's and tower's decay
+    activeCheck: { intervalMs: 10_000, timeoutMs: 5_000 }, // 10 s, 5 s; off unless asked for
   },
   timeouts: {
     connectMs: 10_000, // 10 s

@@ -151,6 +151,7 @@ const T = DEFAULTS.timeouts
 const L = DEFAULTS.limit
 const R = DEFAULTS.retry
 const S = DEFAULTS.sidecar
+const H = DEFAULTS.health
 const limitValues = {
   rpm: integer('Requests per minute per key.', 1, L.rpm),
   burst: integer('Requests a key may make at once (the requests bucket capacity).', 1, L.burst),
@@ -208,9 +209,79 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
         0,
         R.maxRetryAfterMs,
       ),
+      onTimeout: boolean(
+        'Retry (and fall back) after a headers or body timeout; off: a hung call may still be billing.',
+        R.onTimeout,
+      ),
+      onResetAfterWrite: oneOf(
+        'When a reset after the request body was written is retried (it may have been billed).',
+        ['idempotent', 'always', 'never'],
+        R.onResetAfterWrite,
+      ),
     },
     'Retries and fallbacks, before the first response byte reaches the client.',
   ),
+  health: {
+    anyOf: [
+      { type: 'boolean' },
+      object({
+        consecutiveGatewayFailures: integer(
+          'Connect errors, resets, TLS errors and timeouts in a row that eject an upstream (0: never).',
+          0,
+          H.consecutiveGatewayFailures,
+        ),
+        consecutive5xx: integer(
+          '5xx responses in a row that eject an upstream (0: never).',
+          0,
+          H.consecutive5xx,
+        ),
+        baseEjectionMs: integer(
+          'First ejection time; the n-th ejection lasts n times this.',
+          1,
+          H.baseEjectionMs,
+        ),
+        maxEjectionMs: integer('Longest ejection (at least baseEjectionMs).', 1, H.maxEjectionMs),
+        maxEjectionPercent: integer(
+          "Share of a route's candidates that may be skipped (one is always tried).",
+          0,
+          H.maxEjectionPercent,
+          100,
+        ),
+        cooldown: boolean(
+          'Skip an upstream that answered 429 or 503 with Retry-After until then.',
+          H.cooldown,
+        ),
+        cooldownScope: oneOf(
+          "Where a 429's cooldown applies (a 503 cools the upstream).",
+          ['model', 'upstream'],
+          H.cooldownScope,
+        ),
+        maxCooldownMs: integer('Longest cooldown, whatever Retry-After says.', 0, H.maxCooldownMs),
+        balance: oneOf('Order of equal candidates in a tier.', ['weighted', 'p2c-ewma'], H.balance),
+        ewmaDecayMs: integer("Decay time of the peak-EWMA latency 'p2c-ewma' reads.", 1, H.ewmaDecayMs),
+        activeCheck: {
+          anyOf: [
+            { type: 'boolean' },
+            object({
+              intervalMs: integer('Time between two checks of one upstream.', 1, H.activeCheck.intervalMs),
+              timeoutMs: integer(
+                'A check without a response within this is a failure.',
+                1,
+                H.activeCheck.timeoutMs,
+              ),
+              path: { ...path('Path to GET.'), 'x-default': "each upstream's warmupPath" },
+            }),
+          ],
+          description: 'GET each upstream every intervalMs, ejecting and restoring on the result.',
+          'x-type': 'object, true or false',
+          'x-default': 'off',
+        },
+      }),
+    ],
+    description: 'Upstream health: outlier ejection, cooldowns, balancing, active checks (guide/resilience).',
+    'x-type': 'object, true or false',
+    'x-default': 'on',
+  },
   prefix: path('The path prefix Velox answers.', DEFAULTS.prefix),
   maxBodyBytes: {
     ...integer('Largest request body accepted (413 above).', 1, DEFAULTS.maxBodyBytes),

@@ -103,6 +103,8 @@ export class Exchange implements ErrorAnswer {
 
   // --- the candidates (route) ---
   candidates: readonly Candidate[] = NO_CANDIDATES
+  /** Some candidates are ejected or cooling and offered anyway: every one was out (health/select.ts). */
+  panic = false
 
   // --- the limit ---
   /** The rate-limit key of the caller, once the limiter has computed it. */

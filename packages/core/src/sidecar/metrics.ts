@@ -44,6 +44,11 @@ export class SidecarMetrics {
   readonly queueDepth: Gauge
   readonly poolConnections: Gauge<'upstream' | 'state'>
   readonly poolRequests: Gauge<'upstream' | 'state'>
+  readonly ejected: Gauge<'upstream'>
+  readonly ejections: Counter<'upstream'>
+  readonly cooldowns: Counter<'upstream'>
+  /** The health totals last seen per upstream: each sample adds what grew since. */
+  readonly #healthSeen = new Map<string, { ejections: number; cooldowns: number }>()
   readonly eventLoopDelay: Gauge<'stat'>
   readonly memory: Gauge<'type'>
   readonly dropped: Counter
@@ -130,6 +135,24 @@ export class SidecarMetrics {
       labelNames: ['upstream', 'state'],
       registers,
     })
+    this.ejected = new Gauge({
+      name: 'velox_upstream_ejected',
+      help: 'Upstreams out of the rotation: 1 while ejected or half-open (outlier detection), else 0 (sampled)',
+      labelNames: ['upstream'],
+      registers,
+    })
+    this.ejections = new Counter({
+      name: 'velox_upstream_ejections_total',
+      help: 'Times an upstream was ejected (consecutive failures, a failed probe or health check)',
+      labelNames: ['upstream'],
+      registers,
+    })
+    this.cooldowns = new Counter({
+      name: 'velox_upstream_cooldowns_total',
+      help: 'Cooldowns set or extended on an upstream by a 429 or 503 with Retry-After',
+      labelNames: ['upstream'],
+      registers,
+    })
     this.eventLoopDelay = new Gauge({
       name: 'velox_main_eventloop_delay_seconds',
       help: "The main thread's event-loop delay over the last sample interval (min, max, mean, p50, p90, p99)",
@@ -153,6 +176,15 @@ export class SidecarMetrics {
         reported = now
       },
     })
+  }
+
+  /** One sample of an upstream's health: the gauge now, the counters by what grew since the last one. */
+  health(upstream: string, ejected: number, ejections: number, cooldowns: number): void {
+    this.ejected.set({ upstream }, ejected)
+    const seen = this.#healthSeen.get(upstream) ?? { ejections: 0, cooldowns: 0 }
+    if (ejections > seen.ejections) this.ejections.inc({ upstream }, ejections - seen.ejections)
+    if (cooldowns > seen.cooldowns) this.cooldowns.inc({ upstream }, cooldowns - seen.cooldowns)
+    this.#healthSeen.set(upstream, { ejections, cooldowns })
   }
 
   exchange(x: ExchangeSample): void {

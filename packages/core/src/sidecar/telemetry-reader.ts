@@ -47,6 +47,9 @@ import {
   NO_LABEL,
   OTHER_LABEL,
   POOL_CONNECTED,
+  POOL_COOLDOWNS,
+  POOL_EJECTED,
+  POOL_EJECTIONS,
   POOL_FREE,
   POOL_PENDING,
   POOL_RUNNING,
@@ -176,6 +179,9 @@ export class TelemetryReader {
         m.poolConnections.set({ upstream, state: 'free' }, d[at + POOL_FREE]!)
         m.poolRequests.set({ upstream, state: 'pending' }, d[at + POOL_PENDING]!)
         m.poolRequests.set({ upstream, state: 'running' }, d[at + POOL_RUNNING]!)
+        if (d[at + POOL_EJECTED]! >= 0) {
+          m.health(upstream, d[at + POOL_EJECTED]!, d[at + POOL_EJECTIONS]!, d[at + POOL_COOLDOWNS]!)
+        }
         break
       }
     }

@@ -8,20 +8,29 @@
  * client gone) it resumes the runner at respond.
  *
  * Retries and fallbacks happen only while nothing has reached the client (the writer holds a JSON
- * response's headers until its first body bytes). The undici traps this is written around:
- * callbacks run in the async context of whichever request opened the socket, so all state lives
+ * response's headers until its first body bytes), and never for a timeout or a reset after the body
+ * was written unless the retry policy allows it (egress/retry-decision.ts: the call may be billing).
+ * With `health` on, each attempt asks its upstream's health first (a half-open upstream lets one
+ * probe through), reports how it ended and how long it took, and a 429/503 with Retry-After cools
+ * the upstream; an upstream that is now ejected or cooling is left for the next candidate at once.
+ *
+ * The undici traps this is written around: callbacks run in the async context of whichever request opened the socket, so all state lives
  * on this object; 1xx responses are not the response; the client may leave before undici connects
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
 import { errors as undiciErrors } from 'undici'
 import { addDefaultHeaders, clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
 import { RetryCursor } from '../egress/retry-cursor.js'
+import { isIdempotent, mayRetryError, refusedByUpstream } from '../egress/retry-decision.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
 import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.js'
 import { upstreamErrorCode } from '../egress/upstream-errors.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import type { RequestCounters } from '../exchange/counters.js'
 import { type Exchange, type StageResult, WAIT } from '../exchange/exchange.js'
+import type { HealthMonitor } from '../health/health-monitor.js'
+import type { AttemptAdmission } from '../health/health-types.js'
+import { coolsDown, outcomeOfStatus } from '../health/outcome.js'
 import { ClientWriter } from '../http/client-writer.js'
 import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
@@ -35,6 +44,8 @@ export interface EgressContext {
   readonly logger: Logger | undefined
   /** True when something listens for exchange records (so timings and usage are worth reading). */
   readonly recordsWanted: boolean
+  /** Undefined when `health` is off. */
+  readonly health: HealthMonitor | undefined
 }
 
 const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the connection')
@@ -61,6 +72,9 @@ class Dispatch implements AttemptOwner {
   #deadlineAt = 0
   #deadlineHit = false
   #finished = false
+  /** The health admission of the attempt in flight; null once reported (or with health off). */
+  #admission: AttemptAdmission | null = null
+  #attemptStartedAt = 0
   /** The one function made per exchange: the client's `close` listener. */
   readonly #onClientClose: () => void
 
@@ -83,8 +97,37 @@ class Dispatch implements AttemptOwner {
 
   /** The cursor over candidates and attempts, made the first time another attempt is considered. */
   #next(upstreamAsked: number | undefined): number | undefined {
+    return this.#newCursor().next(upstreamAsked)
+  }
+
+  #newCursor(): RetryCursor {
     this.#cursor ??= new RetryCursor(this.#ctx.options.retry, this.#ex.candidates.length, this.#deadlineAt)
-    return this.#cursor.next(upstreamAsked)
+    return this.#cursor
+  }
+
+  /** True when the route has a candidate after the current one. */
+  #hasNextCandidate(): boolean {
+    return (this.#cursor?.candidateIndex ?? 0) + 1 < this.#ex.candidates.length
+  }
+
+  /**
+   * Asks the candidate's health to let the attempt out. A half-open upstream whose one probe is
+   * out (or one ejected since the route ran) is skipped for the next candidate; the last one is
+   * tried anyway. Returns the candidate's index.
+   */
+  #admit(health: HealthMonitor): number {
+    const ex = this.#ex
+    const now = health.clock()
+    let index = this.#cursor?.candidateIndex ?? 0
+    let admission = ex.candidates[index]!.upstream.health?.begin(now, ex.panic) ?? 'normal'
+    while (admission === 'refused') {
+      if (this.#newCursor().skipCandidate()) index++
+      const force = !this.#hasNextCandidate()
+      admission = ex.candidates[index]!.upstream.health?.begin(now, force) ?? 'normal'
+    }
+    this.#admission = admission
+    this.#attemptStartedAt = now
+    return index
   }
 
   /** Sends the current attempt to the current candidate. */
@@ -92,8 +135,9 @@ class Dispatch implements AttemptOwner {
     this.#retryTimer = undefined
     const ex = this.#ex
     if (this.#finished || ex.clientGone) return
+    const health = this.#ctx.health
+    const index = health === undefined ? (this.#cursor?.candidateIndex ?? 0) : this.#admit(health)
     const cursor = this.#cursor
-    const index = cursor === null ? 0 : cursor.candidateIndex
     const candidate = ex.candidates[index]!
     const upstream = candidate.upstream
     upstream.attempts++
@@ -159,8 +203,11 @@ class Dispatch implements AttemptOwner {
     const ctx = this.#ctx
     const parsed = clientResponseHeaders(raw)
     const { eventStream, retryAfter, retryAfterMs: retryAfterMsHeader } = parsed
+    const asked = retryAfterMs(retryAfterMsHeader, retryAfter)
+    const out = this.#reportResponse(attempt, status, asked)
     if (ctx.options.retry.statuses.has(status)) {
-      const wait = this.#next(retryAfterMs(retryAfterMsHeader, retryAfter))
+      // An upstream now ejected or cooling is not waited for when another candidate can answer.
+      const wait = this.#next(out && this.#hasNextCandidate() ? Number.POSITIVE_INFINITY : asked)
       if (wait !== undefined) {
         attempt.upstream.failures++
         attempt.discardBody() // read its body to keep the connection, then retry
@@ -216,6 +263,7 @@ class Dispatch implements AttemptOwner {
     if (attempt !== this.#attempt || this.#finished) return
     this.#setAttempt(null)
     const ex = this.#ex
+    if (ex.clientGone || this.#deadlineHit) this.#abandon(attempt)
     if (ex.clientGone) return this.#finish()
     if (attempt.discarding && !this.#deadlineHit) return this.#retryAfter(this.#pendingWait) // its body failed: retry all the same
     const ctx = this.#ctx
@@ -232,13 +280,62 @@ class Dispatch implements AttemptOwner {
     const code: VeloxErrorCode = this.#deadlineHit
       ? 'VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT'
       : upstreamErrorCode(err)
-    const wait = this.#deadlineHit ? undefined : this.#next(undefined)
+    const out = this.#deadlineHit ? false : this.#reportFailure(attempt)
+    const retryable =
+      !this.#deadlineHit &&
+      mayRetryError(ctx.options.retry, {
+        code,
+        bodyWritten: attempt.bodySent,
+        idempotent: isIdempotent(ex.method, ex.path),
+        refused: refusedByUpstream(err),
+      })
+    const wait = retryable
+      ? this.#next(out && this.#hasNextCandidate() ? Number.POSITIVE_INFINITY : undefined)
+      : undefined
     ctx.logger?.warn(
       { upstream: name, code, err: describe(err), retry: wait !== undefined },
       'velox: upstream attempt failed',
     )
     if (wait !== undefined) return this.#retryAfter(wait)
     this.#fail(code)
+  }
+
+  /**
+   * Tells the upstream's health how the attempt ended (a response) and cools it on a 429/503 with
+   * Retry-After. True when the upstream is now out (ejected or cooling for this model).
+   */
+  #reportResponse(attempt: UpstreamAttempt, status: number, asked: number | undefined): boolean {
+    const monitor = this.#ctx.health
+    const health = attempt.upstream.health
+    const admission = this.#admission
+    if (monitor === undefined || health === undefined || admission === null) return false
+    this.#admission = null
+    const now = monitor.clock()
+    const latencyMs = now - this.#attemptStartedAt
+    monitor.publish(health.end(admission, outcomeOfStatus(status), latencyMs, now))
+    const model = this.#ex.model
+    if (asked !== undefined && coolsDown(status)) monitor.publish(health.cool(status, asked, model, now))
+    return !health.isAvailable(model, now)
+  }
+
+  /** Tells the upstream's health the attempt failed on the transport; true when it is now out. */
+  #reportFailure(attempt: UpstreamAttempt): boolean {
+    const monitor = this.#ctx.health
+    const health = attempt.upstream.health
+    const admission = this.#admission
+    if (monitor === undefined || health === undefined || admission === null) return false
+    this.#admission = null
+    const now = monitor.clock()
+    const latencyMs = now - this.#attemptStartedAt
+    monitor.publish(health.end(admission, 'gateway-failure', latencyMs, now))
+    return !health.isAvailable(this.#ex.model, now)
+  }
+
+  /** The attempt ended without telling anything about its upstream (client gone, deadline). */
+  #abandon(attempt: UpstreamAttempt): void {
+    if (this.#admission === null) return
+    attempt.upstream.health?.abandon(this.#admission)
+    this.#admission = null
   }
 
   #setAttempt(attempt: UpstreamAttempt | null): void {
@@ -287,6 +384,8 @@ class Dispatch implements AttemptOwner {
   #finish(): void {
     if (this.#finished) return
     this.#finished = true
+    const inFlight = this.#attempt
+    if (inFlight !== null) this.#abandon(inFlight)
     this.#setAttempt(null)
     this.#clearRetry()
     if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer)

@@ -11,7 +11,8 @@
  *   queue depth:     [ KIND | depth ]
  *   event loop:      [ KIND | min | max | mean | p50 | p90 | p99 ]        (microseconds)
  *   memory:          [ KIND | rss | heap total | heap used | external ]   (KiB)
- *   pool:            [ KIND | upstream | connected | free | pending | running ]
+ *   pool:            [ KIND | upstream | connected | free | pending | running | ejected |
+ *                      ejections | cooldowns ]          (the last three -1 when health is off)
  *
  * Numbers are clamped to Int32: durations in microseconds up to 35.8 minutes, memory in KiB up to
  * 2 TiB. Unknown numbers (no first token, no usage) are -1.
@@ -81,6 +82,11 @@ export const POOL_CONNECTED = 2
 export const POOL_FREE = 3
 export const POOL_PENDING = 4
 export const POOL_RUNNING = 5
+/** 1 while the upstream is ejected or half-open, 0 when healthy; -1 when health is off. */
+export const POOL_EJECTED = 6
+/** Running totals since start (the reader turns them into counter increments). */
+export const POOL_EJECTIONS = 7
+export const POOL_COOLDOWNS = 8
 
 /** Label id 0: no value (the label is empty). */
 export const NO_LABEL = 0

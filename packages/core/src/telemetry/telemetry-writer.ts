@@ -47,6 +47,9 @@ import {
   MEM_RSS,
   METHODS,
   POOL_CONNECTED,
+  POOL_COOLDOWNS,
+  POOL_EJECTED,
+  POOL_EJECTIONS,
   POOL_FREE,
   POOL_PENDING,
   POOL_RUNNING,
@@ -75,6 +78,8 @@ export interface PoolSample {
   free: number
   pending: number
   running: number
+  /** The upstream's health (gateway.stats().upstreams[i].health); null or absent when health is off. */
+  health?: { state: string; ejections: number; cooldowns: number } | null
 }
 
 export class TelemetryWriter implements TelemetrySink {
@@ -169,6 +174,10 @@ export class TelemetryWriter implements TelemetrySink {
     d[at + POOL_FREE] = toSlot(p.free)
     d[at + POOL_PENDING] = toSlot(p.pending)
     d[at + POOL_RUNNING] = toSlot(p.running)
+    const h = p.health
+    d[at + POOL_EJECTED] = h ? (h.state === 'healthy' ? 0 : 1) : -1
+    d[at + POOL_EJECTIONS] = h ? toSlot(h.ejections) : -1
+    d[at + POOL_COOLDOWNS] = h ? toSlot(h.cooldowns) : -1
     this.ring.publish()
   }
 }
