@@ -61,7 +61,8 @@ export function resolvePricing(input: unknown): readonly ResolvedPriceRule[] | u
       if (model === '') fail('pricing', 'keyed by non-empty model names or globs', model)
       const p = object(field, raw)
       for (const key of Object.keys(p)) {
-        if (!PRICE_KEYS.has(key)) fail(`${field}.${key}`, 'one of input, cachedInput, cacheWrite, output', key)
+        if (!PRICE_KEYS.has(key))
+          fail(`${field}.${key}`, 'one of input, cachedInput, cacheWrite, output', key)
       }
       const inputPrice = price(`${field}.input`, p.input, undefined)
       return Object.freeze({
