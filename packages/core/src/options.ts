@@ -1,11 +1,15 @@
 /**
- * Options: one defaults literal, `resolveOptions()` that checks every field with a message naming
- * it and returns a frozen config, and `fromEnv()` that reads the seed's environment variables.
+ * Options: the VeloxOptions type, `resolveOptions()` that refuses unknown keys, checks every field
+ * with a message naming it and returns a frozen config, and `fromEnv()`. The defaults are one
+ * literal (config/defaults.ts); the schema (config/schema.ts) describes every option once.
  */
 
+import { DEFAULTS } from './config/defaults.js'
+import { fromEnvironment } from './config/env.js'
+import { checkKnownKeys } from './config/known-keys.js'
+import { OPTIONS_SCHEMA } from './config/schema.js'
 import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
 import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
-import { VeloxOptionsError } from './errors.js'
 import { type LimitOptions, type ResolvedLimit, resolveLimit } from './limit/limit-options.js'
 import { type OffloadOptions, type ResolvedOffload, resolveOffload } from './offload/offload-options.js'
 import {
@@ -17,6 +21,8 @@ import {
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './telemetry/sidecar-options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
+
+export { DEFAULTS } from './config/defaults.js'
 
 export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
 export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
@@ -88,32 +94,6 @@ export interface VeloxOptions {
   onUsage?: (event: UsageEvent) => void
 }
 
-export const DEFAULTS = {
-  prefix: '/v1',
-  maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
-  parser: 'scanner', // bench/json/extract-fields.ts: faster than JSON.parse at every size; simdjson slower than both
-  // Bodies from 1 MiB are scanned on a worker thread: inline, a 1 MB chat body held the event loop
-  // for milliseconds, offloaded for under 0.1 ms (bench/node/offload.ts; docs/guide/performance.md).
-  offload: { thresholdBytes: 1024 * 1024 } as false | { thresholdBytes: number },
-  offloadThresholdBytes: 1024 * 1024, // 1 MiB (the seed's spawn_blocking line too), for `offload: {}`
-  timeouts: {
-    connectMs: 10_000, // 10 s
-    headersMs: 600_000, // 10 min: a long non-streamed completion sends headers only at the end (as the openai SDK's default)
-    bodyIdleMs: 300_000, // 5 min: reasoning models can think long between stream events
-    clientBodyMs: 30_000, // 30 s
-    totalMs: 0, // no limit: headersMs and bodyIdleMs bound each attempt
-  },
-  limit: {
-    rpm: 10_000, // the seed's default
-    burst: 500, // the seed's default
-    maxWaitMs: 1_000, // 1 s: rides out a burst (at 10,000 rpm a request refills every 6 ms), then 429
-    queueDepth: 16_384, // the seed's channel depth; a power of two (the ring's length)
-    maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
-    failClosed: false, // a limiter outage should not take the app down
-    store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
-  },
-} as const
-
 export interface ResolvedOptions {
   /** Every upstream; the first is the default. */
   readonly upstreams: readonly ResolvedUpstream[]
@@ -136,6 +116,7 @@ export interface ResolvedOptions {
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
 export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
+  checkKnownKeys(options, OPTIONS_SCHEMA)
   const t = options.timeouts ?? {}
   const d = DEFAULTS.timeouts
   const timeouts = Object.freeze({
@@ -161,7 +142,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   }
   const parser = options.parser ?? DEFAULTS.parser
   if (parser !== 'scanner' && parser !== 'simdjson') fail('parser', "'scanner' or 'simdjson'", parser)
-  const offload = resolveOffload(options.offload, parser, DEFAULTS.offload, DEFAULTS.offloadThresholdBytes)
+  const offload = resolveOffload(options.offload, parser)
   const logger = options.logger
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger?.warn !== 'function')) {
     fail('logger', 'a pino-compatible logger (with debug, info, warn, error)', '[object]')
@@ -187,32 +168,14 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
   })
 }
 
-function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return undefined
-  const n = Number(raw)
-  if (!Number.isInteger(n))
-    throw new VeloxOptionsError(`${name} must be an integer (got ${JSON.stringify(raw)})`)
-  return n
-}
-
 /**
- * Reads the seed's environment variables into options (unset variables keep the defaults).
+ * Reads the options from the environment: every scalar option has a `VELOX_*` variable named after
+ * its path (the Rust Velox gateway's seven keep their names), and `VELOX_CONFIG` holds a JSON
+ * document or a JSON file's path for the rest. The list is in docs/reference/options.md.
  *
  * @example
  * const gateway = createGateway({ ...fromEnv(), prefix: '/v1' })
  */
 export function fromEnv(env: NodeJS.ProcessEnv = process.env): VeloxOptions {
-  const upstream: UpstreamOptions = {}
-  if (env.VELOX_UPSTREAM_ORIGIN) upstream.origin = env.VELOX_UPSTREAM_ORIGIN
-  if (env.VELOX_UPSTREAM_REQUEST_PATH) upstream.requestPath = env.VELOX_UPSTREAM_REQUEST_PATH
-  if (env.VELOX_UPSTREAM_WARMUP_PATH) upstream.warmupPath = env.VELOX_UPSTREAM_WARMUP_PATH
-  if (env.OPENAI_API_KEY) upstream.apiKey = env.OPENAI_API_KEY
-  const connections = envInteger(env, 'VELOX_EGRESS_POOL_CONNECTIONS')
-  if (connections !== undefined) upstream.connections = connections
-  const options: VeloxOptions = { upstream }
-  const rpm = envInteger(env, 'VELOX_RATE_LIMIT_RPM')
-  const burst = envInteger(env, 'VELOX_RATE_LIMIT_BURST')
-  if (rpm !== undefined || burst !== undefined) options.limit = { rpm, burst }
-  return options
+  return fromEnvironment(env) as VeloxOptions
 }

@@ -46,6 +46,9 @@ describe('@velox/fastify', () => {
     await expect(bad({ upstream: { origin: 'ftp://x' } })).rejects.toThrow(
       'upstream.origin must be an http(s) URL without credentials (got "ftp://x")',
     )
+    await expect(bad({ timeout: { headersMs: 5000 } })).rejects.toThrow(
+      new VeloxOptionsError('timeout is not a known option; did you mean timeouts?'),
+    )
     await expect(bad({ gateway: {} })).rejects.toThrow(
       'gateway must be a gateway made by createGateway() from @velox/core',
     )

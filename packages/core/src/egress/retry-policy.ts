@@ -4,6 +4,7 @@
  * herd best), and the upstream's own Retry-After honoured when it gives one (seconds, an HTTP date,
  * or OpenAI's `retry-after-ms`), capped so a client is never held for minutes.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer, object } from '../validate.js'
 
 export interface RetryOptions {
@@ -27,17 +28,9 @@ export interface ResolvedRetry {
   readonly maxRetryAfterMs: number
 }
 
-export const RETRY_DEFAULTS = {
-  attempts: 2,
-  statuses: [408, 409, 429, 500, 502, 503, 504],
-  baseDelayMs: 200, // 200 ms
-  maxDelayMs: 5_000, // 5 s
-  maxRetryAfterMs: 10_000, // 10 s
-} as const
-
 export function resolveRetry(input: unknown): ResolvedRetry {
   const r = object('retry', input ?? {}) as RetryOptions
-  let statuses: readonly number[] = RETRY_DEFAULTS.statuses
+  let statuses: readonly number[] = DEFAULTS.retry.statuses
   if (r.statuses !== undefined) {
     if (!Array.isArray(r.statuses) || r.statuses.some((s) => !Number.isInteger(s) || s < 400 || s > 599)) {
       fail('retry.statuses', 'an array of HTTP statuses from 400 to 599', r.statuses)
@@ -45,11 +38,11 @@ export function resolveRetry(input: unknown): ResolvedRetry {
     statuses = r.statuses
   }
   return Object.freeze({
-    attempts: integer('retry.attempts', r.attempts, 1, RETRY_DEFAULTS.attempts),
+    attempts: integer('retry.attempts', r.attempts, 1, DEFAULTS.retry.attempts),
     statuses: new Set(statuses),
-    baseDelayMs: integer('retry.baseDelayMs', r.baseDelayMs, 0, RETRY_DEFAULTS.baseDelayMs),
-    maxDelayMs: integer('retry.maxDelayMs', r.maxDelayMs, 0, RETRY_DEFAULTS.maxDelayMs),
-    maxRetryAfterMs: integer('retry.maxRetryAfterMs', r.maxRetryAfterMs, 0, RETRY_DEFAULTS.maxRetryAfterMs),
+    baseDelayMs: integer('retry.baseDelayMs', r.baseDelayMs, 0, DEFAULTS.retry.baseDelayMs),
+    maxDelayMs: integer('retry.maxDelayMs', r.maxDelayMs, 0, DEFAULTS.retry.maxDelayMs),
+    maxRetryAfterMs: integer('retry.maxRetryAfterMs', r.maxRetryAfterMs, 0, DEFAULTS.retry.maxRetryAfterMs),
   })
 }
 

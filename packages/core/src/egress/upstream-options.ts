@@ -3,6 +3,7 @@
  * with its origin, credentials and auth style, pool size, HTTP/2, warm-up and extra headers.
  */
 import { availableParallelism } from 'node:os'
+import { DEFAULTS } from '../config/defaults.js'
 import { VeloxOptionsError } from '../errors.js'
 import { boolean, fail, integer, object, origin, path } from '../validate.js'
 
@@ -54,29 +55,19 @@ export interface ResolvedUpstream {
   readonly warmupPath: string
 }
 
-export const UPSTREAM_DEFAULTS = {
-  name: 'default',
-  origin: 'https://api.openai.com',
-  auth: 'bearer',
-  basePath: '/v1',
-  weight: 1,
-  requestPath: '/v1/responses',
-  warmupPath: '/v1/models',
-} as const
-
 const AUTH_STYLES: readonly UpstreamAuth[] = ['bearer', 'api-key', 'anthropic']
 
 function resolveUpstream(field: string, input: unknown): ResolvedUpstream {
   const u = object(field, input ?? {}) as UpstreamOptions
-  const name = u.name ?? UPSTREAM_DEFAULTS.name
+  const name = u.name ?? DEFAULTS.upstream.name
   if (typeof name !== 'string' || !/^[\w.-]{1,64}$/.test(name))
     fail(`${field}.name`, 'a name of letters, digits, . _ -', name)
-  const resolvedOrigin = origin(`${field}.origin`, u.origin, UPSTREAM_DEFAULTS.origin)
+  const resolvedOrigin = origin(`${field}.origin`, u.origin, DEFAULTS.upstream.origin)
   const https = resolvedOrigin.startsWith('https:')
   if (u.apiKey !== undefined && (typeof u.apiKey !== 'string' || u.apiKey === '')) {
     throw new VeloxOptionsError(`${field}.apiKey must be a non-empty string`) // never echo a key
   }
-  const auth = u.auth ?? UPSTREAM_DEFAULTS.auth
+  const auth = u.auth ?? DEFAULTS.upstream.auth
   if (!AUTH_STYLES.includes(auth)) fail(`${field}.auth`, `one of ${AUTH_STYLES.join(', ')}`, auth)
   const headers: Record<string, string> = {}
   if (u.headers !== undefined) {
@@ -91,15 +82,15 @@ function resolveUpstream(field: string, input: unknown): ResolvedUpstream {
     origin: resolvedOrigin,
     apiKey: u.apiKey,
     auth,
-    basePath: path(`${field}.basePath`, u.basePath, UPSTREAM_DEFAULTS.basePath),
+    basePath: path(`${field}.basePath`, u.basePath, DEFAULTS.upstream.basePath),
     connections: integer(`${field}.connections`, u.connections, 1, availableParallelism()),
     http2: boolean(`${field}.http2`, u.http2, https),
-    weight: integer(`${field}.weight`, u.weight, 1, UPSTREAM_DEFAULTS.weight),
+    weight: integer(`${field}.weight`, u.weight, 1, DEFAULTS.upstream.weight),
     warmup: boolean(`${field}.warmup`, u.warmup, https),
     headers: Object.freeze(headers),
     tls: u.tls,
-    requestPath: path(`${field}.requestPath`, u.requestPath, UPSTREAM_DEFAULTS.requestPath),
-    warmupPath: path(`${field}.warmupPath`, u.warmupPath, UPSTREAM_DEFAULTS.warmupPath),
+    requestPath: path(`${field}.requestPath`, u.requestPath, DEFAULTS.upstream.requestPath),
+    warmupPath: path(`${field}.warmupPath`, u.warmupPath, DEFAULTS.upstream.warmupPath),
   })
 }
 

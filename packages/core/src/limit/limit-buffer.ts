@@ -3,7 +3,7 @@
  * to share one set of limits (DESIGN.md, Scale). Make it once, send it to each thread, and pass it
  * as `limit.store.buffer`; every thread must use the same `limit` options.
  */
-import { DEFAULTS } from '../options.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { BucketTable } from './bucket-table.js'
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The `offload` option: from which body size the scan runs on a worker thread (offload/), or
- * `false` for never. The default is in DEFAULTS (options.ts), chosen by bench/node/offload.ts.
+ * `false` for never. The default is in DEFAULTS (config/defaults.ts), chosen by bench/node/offload.ts.
  */
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer } from '../validate.js'
 
 export interface OffloadOptions {
@@ -16,25 +17,24 @@ export type ResolvedOffload = Readonly<Required<OffloadOptions>>
  * simdjson (the worker runs the scanner, and would read large bodies by other rules).
  *
  * @example
- * resolveOffload({}, 'scanner', false, 1024 * 1024) // { thresholdBytes: 1048576 }
+ * resolveOffload({}, 'scanner') // { thresholdBytes: 1048576 }
  */
-export function resolveOffload(
-  input: unknown,
-  parser: 'scanner' | 'simdjson',
-  fallback: false | OffloadOptions,
-  defaultThreshold: number,
-): ResolvedOffload | undefined {
+export function resolveOffload(input: unknown, parser: 'scanner' | 'simdjson'): ResolvedOffload | undefined {
   if (input === false) return undefined
   if (input !== undefined && (typeof input !== 'object' || input === null)) {
     fail('offload', 'false or an object ({ thresholdBytes })', input)
   }
-  const chosen = (input ?? fallback) as OffloadOptions | false
-  if (chosen === false) return undefined
+  const chosen = (input ?? DEFAULTS.offload) as OffloadOptions
   if (parser !== 'scanner') {
     if (input !== undefined) fail('offload', "off (false) with parser: 'simdjson'", input)
     return undefined
   }
   return Object.freeze({
-    thresholdBytes: integer('offload.thresholdBytes', chosen.thresholdBytes, 4096, defaultThreshold),
+    thresholdBytes: integer(
+      'offload.thresholdBytes',
+      chosen.thresholdBytes,
+      4096,
+      DEFAULTS.offload.thresholdBytes,
+    ),
   })
 }

@@ -4,6 +4,7 @@
  * sidecar itself is loaded only when this resolves to something (see sidecar-handle.ts).
  */
 import { isIP } from 'node:net'
+import { DEFAULTS } from '../config/defaults.js'
 import { VeloxOptionsError } from '../errors.js'
 import { boolean, fail, integer } from '../validate.js'
 
@@ -31,14 +32,6 @@ export interface ResolvedSidecar {
   readonly sampleIntervalMs: number
 }
 
-export const SIDECAR_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 6060, // the seed's pprof port
-  profiling: true,
-  metrics: true,
-  sampleIntervalMs: 5_000, // 5 s: fresh enough for a 15 s scrape, negligible cost
-} as const
-
 /** True for addresses that only this machine can reach. */
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true
@@ -55,11 +48,11 @@ export function resolveSidecar(input: unknown): ResolvedSidecar | undefined {
     fail('sidecar', 'an object or false', input)
   }
   const s = input as SidecarOptions
-  const host = s.host ?? SIDECAR_DEFAULTS.host
+  const host = s.host ?? DEFAULTS.sidecar.host
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host)) {
     fail('sidecar.host', 'a host name or IP address', host)
   }
-  const port = s.port ?? SIDECAR_DEFAULTS.port
+  const port = s.port ?? DEFAULTS.sidecar.port
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
     fail('sidecar.port', 'an integer from 0 to 65535', port)
   }
@@ -76,10 +69,10 @@ export function resolveSidecar(input: unknown): ResolvedSidecar | undefined {
     'sidecar.sampleIntervalMs',
     s.sampleIntervalMs,
     10,
-    SIDECAR_DEFAULTS.sampleIntervalMs,
+    DEFAULTS.sidecar.sampleIntervalMs,
   )
-  const profiling = boolean('sidecar.profiling', s.profiling, SIDECAR_DEFAULTS.profiling)
-  const metrics = boolean('sidecar.metrics', s.metrics, SIDECAR_DEFAULTS.metrics)
+  const profiling = boolean('sidecar.profiling', s.profiling, DEFAULTS.sidecar.profiling)
+  const metrics = boolean('sidecar.metrics', s.metrics, DEFAULTS.sidecar.metrics)
   if (!profiling && !metrics) return undefined
   return Object.freeze({ host, port, token: s.token, profiling, metrics, sampleIntervalMs: interval })
 }

@@ -1,0 +1,57 @@
+/**
+ * Every option's default, in one literal. Option resolvers (options.ts and the *-options.ts files
+ * beside each feature), the JSON schema (config/schema.ts) and the options reference page
+ * (docs/reference/options.md, checked by test/options-doc.test.ts) all read it, so a default is
+ * written once. A leaf module: it imports nothing, so any layer may read it.
+ *
+ * Defaults that depend on other options or the machine (an upstream's pool size is the CPU
+ * count; HTTP/2 and warm-up are on for https origins; modelsEndpoint follows routes) are computed
+ * by the resolvers and described in the schema's `x-default` texts.
+ */
+export const DEFAULTS = {
+  prefix: '/v1',
+  maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
+  parser: 'scanner', // bench/json/extract-fields.ts: faster than JSON.parse at every size; simdjson slower than both
+  // Bodies from 1 MiB are scanned on a worker thread: inline, a 1 MB chat body held the event loop
+  // for milliseconds, offloaded for under 0.1 ms (bench/node/offload.ts; docs/guide/performance.md).
+  offload: { thresholdBytes: 1024 * 1024 }, // 1 MiB (also the Rust Velox gateway's spawn_blocking line)
+  upstream: {
+    name: 'default',
+    origin: 'https://api.openai.com',
+    auth: 'bearer',
+    basePath: '/v1',
+    weight: 1,
+    requestPath: '/v1/responses', // the Rust Velox gateway's VELOX_UPSTREAM_REQUEST_PATH default
+    warmupPath: '/v1/models', // the Rust Velox gateway's VELOX_UPSTREAM_WARMUP_PATH default
+  },
+  retry: {
+    attempts: 2, // the first and one retry per upstream, then the next candidate
+    statuses: [408, 409, 429, 500, 502, 503, 504],
+    baseDelayMs: 200, // 200 ms
+    maxDelayMs: 5_000, // 5 s
+    maxRetryAfterMs: 10_000, // 10 s: a longer Retry-After sends the request to the next candidate
+  },
+  timeouts: {
+    connectMs: 10_000, // 10 s
+    headersMs: 600_000, // 10 min: a long non-streamed completion sends headers only at the end (as the openai SDK's default)
+    bodyIdleMs: 300_000, // 5 min: reasoning models can think long between stream events
+    clientBodyMs: 30_000, // 30 s
+    totalMs: 0, // no limit: headersMs and bodyIdleMs bound each attempt
+  },
+  limit: {
+    rpm: 10_000, // the Rust Velox gateway's default
+    burst: 500, // the Rust Velox gateway's default
+    maxWaitMs: 1_000, // 1 s: rides out a burst (at 10,000 rpm a request refills every 6 ms), then 429
+    queueDepth: 16_384, // the Rust gateway's channel depth; a power of two (the ring's length)
+    maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
+    failClosed: false, // a limiter outage should not take the app down
+    store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
+  },
+  sidecar: {
+    host: '127.0.0.1',
+    port: 6060, // the Rust Velox gateway's pprof port
+    profiling: true,
+    metrics: true,
+    sampleIntervalMs: 5_000, // 5 s: fresh enough for a 15 s scrape, negligible cost
+  },
+} as const
