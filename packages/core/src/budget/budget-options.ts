@@ -5,6 +5,7 @@
  * Spend is kept in millionths of the unit, as integers, so every store adds exactly.
  */
 import type { IncomingMessage } from 'node:http'
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer, object } from '../validate.js'
 import type { BudgetPeriod } from './period.js'
 
@@ -61,12 +62,7 @@ export interface ResolvedBudget {
   readonly now: () => number
 }
 
-export const BUDGET_DEFAULTS = {
-  defaultMaxTokens: 4_096, // output tokens assumed when a request sets no max
-  maxKeys: 65_536, // key + group levels in the in-process table (2 MiB)
-  prefix: 'velox:budget:',
-  timeoutMs: 200, // longest wait for one Redis call
-} as const
+const D = DEFAULTS.budget
 
 const KNOWN = [
   'amount',
@@ -123,6 +119,10 @@ export function resolveBudget(input: unknown): ResolvedBudget | undefined {
   let groupPeriod = keyPeriod
   if (b.groups !== undefined) {
     const g = object('budget.groups', b.groups)
+    for (const k of Object.keys(g)) {
+      if (k !== 'of' && k !== 'amount' && k !== 'period')
+        fail(`budget.groups.${k}`, 'one of of, amount, period', k)
+    }
     groupOf = fn('budget.groups.of', g.of)
     if (groupOf === undefined) fail('budget.groups.of', 'a function (key) => group', g.of)
     if (typeof g.amount === 'function') {
@@ -144,15 +144,10 @@ export function resolveBudget(input: unknown): ResolvedBudget | undefined {
     groupOf,
     groupAmountMicros,
     groupPeriod,
-    defaultMaxTokens: integer(
-      'budget.defaultMaxTokens',
-      b.defaultMaxTokens,
-      1,
-      BUDGET_DEFAULTS.defaultMaxTokens,
-    ),
-    maxKeys: integer('budget.maxKeys', b.maxKeys, 1, BUDGET_DEFAULTS.maxKeys),
+    defaultMaxTokens: integer('budget.defaultMaxTokens', b.defaultMaxTokens, 1, D.defaultMaxTokens),
+    maxKeys: integer('budget.maxKeys', b.maxKeys, 1, D.maxKeys),
     store: resolveStore(b.store),
-    failClosed: b.failClosed === undefined ? false : boolFailClosed(b.failClosed),
+    failClosed: b.failClosed === undefined ? D.failClosed : boolFailClosed(b.failClosed),
     now: fn<() => number>('budget.now', b.now) ?? Date.now,
   })
 }
@@ -177,7 +172,7 @@ function resolveStore(value: unknown): ResolvedBudget['store'] {
   return {
     kind: 'redis',
     redis: s.redis as string | Record<string, unknown>,
-    prefix: (s.prefix as string | undefined) ?? BUDGET_DEFAULTS.prefix,
-    timeoutMs: integer('budget.store.timeoutMs', s.timeoutMs, 1, BUDGET_DEFAULTS.timeoutMs),
+    prefix: (s.prefix as string | undefined) ?? D.store.prefix,
+    timeoutMs: integer('budget.store.timeoutMs', s.timeoutMs, 1, D.store.timeoutMs),
   }
 }

@@ -6,6 +6,7 @@
  * never reaches another; a scope function can widen it (a team) or narrow it (a user).
  */
 import type { IncomingMessage } from 'node:http'
+import { DEFAULTS } from '../config/defaults.js'
 import { fail, globToRegExp, integer, object } from '../validate.js'
 
 export interface CacheRedisOptions {
@@ -43,11 +44,7 @@ export interface ResolvedCache {
   readonly when: 'always' | 'header'
 }
 
-export const CACHE_DEFAULTS = {
-  maxBytes: 64 * 1024 * 1024, // 64 MiB
-  prefix: 'velox:cache:',
-  timeoutMs: 200, // longest wait for one Redis call; a slow cache is a miss
-} as const
+const D = DEFAULTS.cache
 
 const KNOWN = ['ttlMs', 'maxBytes', 'maxEntryBytes', 'store', 'scope', 'models', 'when']
 
@@ -63,7 +60,7 @@ export function resolveCache(input: unknown): ResolvedCache | undefined {
   for (const k of Object.keys(c)) if (!KNOWN.includes(k)) fail(`cache.${k}`, `one of ${KNOWN.join(', ')}`, k)
   if (c.ttlMs === undefined) fail('cache.ttlMs', 'an integer >= 1 (milliseconds)', c.ttlMs)
   const ttlMs = integer('cache.ttlMs', c.ttlMs, 1, 0)
-  const maxBytes = integer('cache.maxBytes', c.maxBytes, 1, CACHE_DEFAULTS.maxBytes)
+  const maxBytes = integer('cache.maxBytes', c.maxBytes, 1, D.maxBytes)
   const maxEntryBytes = integer(
     'cache.maxEntryBytes',
     c.maxEntryBytes,
@@ -91,7 +88,7 @@ export function resolveCache(input: unknown): ResolvedCache | undefined {
     store: resolveStore(c.store),
     scope: c.scope as ResolvedCache['scope'],
     models: models === undefined ? undefined : Object.freeze(models),
-    when: (c.when as 'always' | 'header' | undefined) ?? 'always',
+    when: (c.when as 'always' | 'header' | undefined) ?? D.when,
   })
 }
 
@@ -105,7 +102,7 @@ function resolveStore(value: unknown): ResolvedCache['store'] {
   return {
     kind: 'redis',
     redis: s.redis as string | Record<string, unknown>,
-    prefix: (s.prefix as string | undefined) ?? CACHE_DEFAULTS.prefix,
-    timeoutMs: integer('cache.store.timeoutMs', s.timeoutMs, 1, CACHE_DEFAULTS.timeoutMs),
+    prefix: (s.prefix as string | undefined) ?? D.store.prefix,
+    timeoutMs: integer('cache.store.timeoutMs', s.timeoutMs, 1, D.store.timeoutMs),
   }
 }
