@@ -2,11 +2,14 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Workspace packages export dist/; tests run against src/ so no build is needed first (TOOLCHAIN.md).
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const src = (pkg: string, entry = 'index') =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url))
 
 export default defineConfig({
   resolve: {
     alias: {
+      // Longest first: '@velox/core' would otherwise also match '@velox/core/internal'.
+      '@velox/core/internal': src('core', 'internal'),
       '@velox/core': src('core'),
       '@velox/express': src('express'),
       '@velox/fastify': src('fastify'),

@@ -4,7 +4,7 @@
  * copy. One operation = assemble the chunks into one Buffer (and, for the pool, give it back).
  * A body that arrives in one chunk is never copied at all, so it is not measured here.
  */
-import { BufferPool } from '@velox/core'
+import { BufferPool } from '@velox/core/internal'
 import { chunksOf, sizeLabel } from '../lib/bodies.js'
 import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 

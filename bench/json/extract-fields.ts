@@ -6,7 +6,7 @@
  * The chat text has a quote or backslash every ~16 bytes, a hard case for a scanner that jumps
  * between them; the last table, one base64 image, is the easy case.
  */
-import { createFieldParser, type FieldParser } from '@velox/core'
+import { createFieldParser, type FieldParser } from '@velox/core/internal'
 import { chatBody } from '../lib/bodies.js'
 import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 

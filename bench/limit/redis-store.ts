@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createGateway } from '@velox/core'
+import { gatewayCore } from '@velox/core/internal'
 import type { GroupResult } from '../lib/suite.js'
 
 export async function benchRedisStore(n = 5_000, url = 'redis://127.0.0.1:6379'): Promise<GroupResult[]> {
@@ -12,7 +13,7 @@ export async function benchRedisStore(n = 5_000, url = 'redis://127.0.0.1:6379')
   const gateway = createGateway({
     limit: { rpm: 600_000_000, burst: 2 ** 30, store: { redis: url, prefix } },
   })
-  const store = gateway.limiter!.store
+  const store = gatewayCore(gateway).limiter!.store
   try {
     await store.acquire(0, 'warm-up', 1, 0) // connects, and loads the script
   } catch {

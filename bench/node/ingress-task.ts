@@ -8,7 +8,8 @@
  * through the gateway's own in-process store (SharedArrayBuffer table, Atomics), the standard way
  * through a Map of plain counters.
  */
-import { BufferPool, createGateway, extractFields } from '@velox/core'
+import { createGateway } from '@velox/core'
+import { BufferPool, extractFields, gatewayCore } from '@velox/core/internal'
 import { chatBody, chunksOf } from '../lib/bodies.js'
 import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 
@@ -23,7 +24,7 @@ export function benchIngressTask(): GroupResult[] {
   const keys = Array.from({ length: 1_000 }, (_, i) => `caller-${i}`)
   const HUGE = 2 ** 29
   const limiterGateway = createGateway({ limit: { rpm: 600_000_000, burst: HUGE } })
-  const store = limiterGateway.limiter!.store
+  const store = gatewayCore(limiterGateway).limiter!.store
   const counters = new Map<string, { tokens: number }>()
   let turn = 0
   const groups = [1, 2].map((parts) => {

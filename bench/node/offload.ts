@@ -15,7 +15,8 @@
  *    the OS gave to other processes, in both modes alike.
  */
 import { performance } from 'node:perf_hooks'
-import { createGateway, type OffloadScanner } from '@velox/core'
+import { createGateway } from '@velox/core'
+import { gatewayCore, type OffloadScanner } from '@velox/core/internal'
 import autocannon from 'autocannon'
 import { Agent, request } from 'undici'
 import { chatBody, sizeLabel } from '../lib/bodies.js'
@@ -63,8 +64,8 @@ export async function benchOffloadCost(): Promise<CostRow[]> {
     offload: { thresholdBytes: 4096 },
     upstream: { origin: 'http://127.0.0.1:9' },
   })
-  const offload = gateway.offload!
-  const { extractFields } = await import('@velox/core')
+  const offload = gatewayCore(gateway).offload!
+  const { extractFields } = await import('@velox/core/internal')
   const rows: CostRow[] = []
   try {
     for (const size of COST_SIZES) {

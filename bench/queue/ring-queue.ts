@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { RingQueue } from '@velox/core'
+import { RingQueue } from '@velox/core/internal'
 import { type GroupResult, keep, median, report, runGroup, withRatios } from '../lib/suite.js'
 
 const RECORD = 4
@@ -84,7 +84,7 @@ const TRIALS = 5
 // The consumers run in plain JS workers on the built @velox/core (`pnpm bench` builds first): the
 // bench itself runs under tsx, which maps @velox/core to its TypeScript sources.
 const CORE = JSON.stringify(
-  join(dirname(createRequire(import.meta.url).resolve('@velox/core/package.json')), 'dist', 'index.cjs'),
+  join(dirname(createRequire(import.meta.url).resolve('@velox/core/package.json')), 'dist', 'internal.cjs'),
 )
 const RING_CONSUMER = `
 const { parentPort, workerData } = require('node:worker_threads')

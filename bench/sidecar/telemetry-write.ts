@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createGateway, type ExchangeRecord } from '@velox/core'
+import { gatewayCore } from '@velox/core/internal'
 
 const BATCH = 8192
 const BATCHES = 60
@@ -17,7 +18,7 @@ const gateway = createGateway({
   sidecar: { port: 0, profiling: false },
 })
 await gateway.ready()
-const telemetry = gateway.telemetry!
+const telemetry = gatewayCore(gateway).telemetry!
 const record: ExchangeRecord = {
   method: 'POST',
   path: '/chat/completions',

@@ -7,10 +7,11 @@ import { veloxBuild } from '../../tsup.config.js'
 export default veloxBuild({
   entry: {
     index: 'src/index.ts',
+    internal: 'src/internal.ts', // @velox/core/internal: building blocks for bench/ and tests (unstable)
     'sidecar/main': 'src/sidecar/main.ts',
     'sidecar/worker': 'src/sidecar/worker.ts',
     'offload/scan-worker': 'src/offload/scan-worker.ts',
   },
   shims: true,
-  dts: { entry: { index: 'src/index.ts' } }, // the lazy entries are not public API
+  dts: { entry: { index: 'src/index.ts', internal: 'src/internal.ts' } }, // the lazy entries are not public API
 })

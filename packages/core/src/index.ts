@@ -3,6 +3,11 @@
  * (@velox/express, @velox/koa, @velox/fastify) hand it raw Node requests for `/v1/*`; it reads the
  * body into pooled buffers, scans the fields it needs without a full parse, and proxies to the
  * upstream over undici, streaming the response back as it arrives.
+ *
+ * This is the public API, and all of it: the gateway, its errors, and the types of its options,
+ * stats and events, plus the few helpers the docs describe (DEFAULTS, createLimitBuffer, the
+ * redaction helpers, recordLimitDecision and recordQueueDepth). A test pins this list
+ * (test/public-api.test.ts). Building blocks are in `@velox/core/internal`, which is unstable.
  */
 
 export type { UpstreamStats } from './egress/upstream.js'
@@ -14,45 +19,42 @@ export {
   type VeloxErrorCode,
   VeloxOptionsError,
 } from './errors.js'
-export { createGateway, Gateway, type GatewayEvents, type GatewayStats, isGateway } from './gateway.js'
+export {
+  createGateway,
+  Gateway,
+  type GatewayEvents,
+  type GatewayStats,
+  isGateway,
+  type PreParsedBody,
+} from './gateway.js'
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
-export { BufferPool } from './ingress/buffer-pool.js'
-export { type ExtractedFields, extractFields, JsonSyntaxError } from './json/extract-fields.js'
-export { createFieldParser, type FieldParser, type ParserName } from './json/field-parser.js'
-export { spliceModel } from './json/splice-model.js'
 export { createLimitBuffer } from './limit/limit-buffer.js'
 export type { LimitStats } from './limit/limiter.js'
-export { type BucketSpec, bucketSpec, TokenBucket } from './limit/token-bucket.js'
-export type { PreParsedBody } from './node/handle-request.js'
-export type { OffloadScanner, OffloadStats } from './offload/offload-scanner.js'
+export { recordLimitDecision, recordQueueDepth } from './limit-telemetry.js'
+export type { OffloadStats } from './offload/offload-scanner.js'
 export {
+  type CandidateOption,
   DEFAULTS,
   fromEnv,
   type LimitOptions,
   type LimitOverride,
   type Logger,
+  type ModelsEndpoint,
   type OffloadOptions,
   type RedisStoreOptions,
   type ResolvedOptions,
-  resolveOptions,
+  type RetryOptions,
+  type RouteOptions,
   type SharedStoreOptions,
   type TimeoutOptions,
   type TokenEstimateInput,
+  type UpstreamAuth,
   type UpstreamOptions,
   type VeloxOptions,
 } from './options.js'
-export { RingQueue } from './queue/ring-queue.js'
-export { type Usage, UsageCapture } from './stream/usage.js'
+export type { Sidecar } from './sidecar/handle.js'
+export type { ResolvedSidecar, SidecarOptions } from './sidecar/options.js'
 export type { ExchangeRecord } from './telemetry/exchange-record.js'
-export {
-  type LimitDecision,
-  type LimitDecisionMessage,
-  recordLimitDecision,
-  recordQueueDepth,
-  type TelemetryTarget,
-} from './telemetry/limit-decision.js'
+export type { LimitDecision, LimitDecisionMessage } from './telemetry/limit-decision.js'
 export { REDACTED, redactHeaders, redactingLogger, redactText } from './telemetry/redact.js'
-export type { Sidecar } from './telemetry/sidecar-handle.js'
-export type { ResolvedSidecar, SidecarOptions } from './telemetry/sidecar-options.js'
-export type { TelemetrySink } from './telemetry/telemetry-sink.js'
 export type { UsageEvent } from './telemetry/usage-event.js'

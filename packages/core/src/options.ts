@@ -21,7 +21,7 @@ import {
   type RouteOptions,
   resolveRoutes,
 } from './route/route-options.js'
-import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './telemetry/sidecar-options.js'
+import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
 import { type ResolvedUsage, resolveUsage, type UsageOptions } from './usage/usage-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type AdmissionHandler, AdmissionQueue, PENDING, type Waiting } from '../src/queue/admission.js'
+import { type AdmissionHandler, AdmissionQueue, PENDING, type Waiting } from '../src/limit/admission.js'
 
 interface W extends Waiting {
   name: string

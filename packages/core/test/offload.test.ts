@@ -5,6 +5,7 @@ import { listen, postJson } from '@velox/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../src/index.js'
 import { BufferPool } from '../src/ingress/buffer-pool.js'
+import { gatewayCore } from '../src/internal.js'
 import { type ExtractedFields, extractFields } from '../src/json/extract-fields.js'
 import { OffloadScanner } from '../src/offload/offload-scanner.js'
 
@@ -211,7 +212,7 @@ describe('a gateway with offload', () => {
   })
 
   it('answers every request in flight when the worker dies', async () => {
-    const offload = gateway.offload!
+    const offload = gatewayCore(gateway).offload!
     const scan = offload.scan.bind(offload)
     let scans = 0
     // Stop the worker (as a crash would) the moment the fourth body has been handed to it.
@@ -255,12 +256,12 @@ describe('a gateway with offload', () => {
     const own = createGateway({ offload: { thresholdBytes: 16_384 }, upstream: { origin: mock.url } })
     const ownApp = await listen(createServer((req, res) => own.handle(req, res)))
     expect((await postJson(`${ownApp.url}/v1/chat/completions`, large('close'))).status).toBe(200)
-    const worker = own.offload!.worker!
+    const worker = gatewayCore(own).offload!.worker!
     const exited = once(worker, 'exit')
     await ownApp.close()
     await own.close()
     await exited
     expect(own.stats().offload).toMatchObject({ running: false, crashes: 0 })
-    expect(own.offload!.worker).toBeNull()
+    expect(gatewayCore(own).offload!.worker).toBeNull()
   })
 })

@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import { listen, postJson, send } from '@velox/test-utils'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createGateway, REDACTED, redactHeaders, redactingLogger, redactText } from '../src/index.js'
+import { gatewayCore } from '../src/internal.js'
 import { captureLogger } from './helpers/capture-logger.js'
 import { type SidecarFixture, startSidecarFixture, UPSTREAM_KEY } from './helpers/sidecar-fixture.js'
 
@@ -118,7 +119,10 @@ describe('what Velox logs holds no credential', () => {
       (await send(`${f.sidecar}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
     ).toBe(200)
     // Velox's own logger is the redacting one, whatever is handed to it.
-    f.gateway.logger!.info({ note: `debugging ${UPSTREAM_KEY}`, headers: clientHeaders }, `token ${TOKEN}`)
+    gatewayCore(f.gateway).logger!.info(
+      { note: `debugging ${UPSTREAM_KEY}`, headers: clientHeaders },
+      `token ${TOKEN}`,
+    )
 
     await vi.waitFor(() => {
       const messages = log.lines.map((l) => l.msg)

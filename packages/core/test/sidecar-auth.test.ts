@@ -1,6 +1,7 @@
 import { send } from '@velox/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../src/index.js'
+import { gatewayCore } from '../src/internal.js'
 
 const TOKEN = 'sidecar-token-7f3a9c'
 const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'A valid bearer token is required' } }
@@ -85,7 +86,7 @@ describe('a sidecar that cannot listen', () => {
       await expect(second.sidecar!.ready()).rejects.toThrow(/^sidecar could not listen: listen EADDRINUSE/)
       await second.ready() // never rejects: the gateway serves without its sidecar
       expect(second.sidecar!.url).toBeUndefined()
-      expect(second.telemetry).toBeNull() // nothing collects records nobody can read
+      expect(gatewayCore(second).telemetry).toBeNull() // nothing collects records nobody can read
       expect(warnings).toEqual([
         expect.stringMatching(/^velox: the sidecar did not start: sidecar could not listen/),
       ])

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createGateway, VeloxOptionsError } from '../src/index.js'
-import { isLoopback, resolveSidecar } from '../src/telemetry/sidecar-options.js'
+import { gatewayCore } from '../src/internal.js'
+import { isLoopback, resolveSidecar } from '../src/sidecar/options.js'
 
 describe('the sidecar option', () => {
   it('is off unless given, and off when it would serve nothing', () => {
@@ -9,7 +10,7 @@ describe('the sidecar option', () => {
     expect(resolveSidecar({ profiling: false, metrics: false })).toBeUndefined()
     const gateway = createGateway({ sidecar: { profiling: false, metrics: false } })
     expect(gateway.sidecar).toBeUndefined()
-    expect(gateway.telemetry).toBeNull()
+    expect(gatewayCore(gateway).telemetry).toBeNull()
   })
 
   it('defaults to the seed: 127.0.0.1:6060, profiling and metrics, a 5 s sample interval', () => {

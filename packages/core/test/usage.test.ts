@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UsageCapture } from '../src/stream/usage.js'
+import { UsageCapture } from '../src/stages/usage.js'
 
 /** Feeds `text` to a capture cut into pieces of `size` bytes, the way a socket might deliver it. */
 function capture(text: string, eventStream: boolean, size: number) {

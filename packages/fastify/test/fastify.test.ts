@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { createGateway, VeloxOptionsError } from '@velox/core'
+import { gatewayCore } from '@velox/core/internal'
 import { veloxPlugin } from '@velox/fastify'
 import { createMockUpstream, type MockUpstream } from '@velox/mock-upstream'
 import { errorBody, postJson, send, sendRaw } from '@velox/test-utils'
@@ -72,7 +73,7 @@ describe('@velox/fastify', () => {
     expect(stats.upstreams[0]!.connected).toBe(1)
     await app.close()
     expect(app.velox.closing).toBe(true)
-    expect(app.velox.upstreams[0]!.pool.closed).toBe(true)
+    expect(gatewayCore(app.velox).upstreams[0]!.pool.closed).toBe(true)
     expect(app.velox.stats().upstreams[0]!.connected).toBe(0)
   })
 
@@ -85,7 +86,7 @@ describe('@velox/fastify', () => {
     expect((await postJson(`${url}/v1/chat/completions`, chat)).status).toBe(200)
     await app.close()
     expect(gateway.closing).toBe(false)
-    expect(gateway.upstreams[0]!.pool.closed).toBe(false)
+    expect(gatewayCore(gateway).upstreams[0]!.pool.closed).toBe(false)
     await gateway.close()
   })
 

@@ -32,6 +32,13 @@ export interface UpstreamStats {
 
 const ANTHROPIC_VERSION = '2023-06-01'
 
+/** One place a request may go: an upstream, and the model name to send it (a route's candidate). */
+export interface Candidate {
+  readonly upstream: Upstream
+  /** The model name to send upstream; undefined keeps the client's. */
+  readonly model: string | undefined
+}
+
 export class Upstream {
   readonly config: ResolvedUpstream
   readonly pool: Pool

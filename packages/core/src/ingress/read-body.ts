@@ -124,7 +124,7 @@ class BodyReader {
   }
 }
 
-/** The 413 message, shared with bodies a framework's parser read (see handle-request.ts). */
+/** The 413 message, shared with bodies a framework's parser read (see stages/20-read.ts). */
 export function tooLarge(maxBytes: number): string {
   return `Request body is larger than the gateway allows (${maxBytes} bytes)`
 }

@@ -6,16 +6,14 @@
  * store reported. The reservation is settled with the real usage when the exchange ends.
  *
  * The fast path (in-process store, tokens available) allocates only the header strings: no
- * waiter, no promise, no closure.
+ * waiter, no promise, no closure. The limit stage (stages/50-limit.ts) calls `admit`; a request
+ * that waits resumes its exchange through the host once the queue lets it in.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Outgoing } from '../egress/proxy-exchange.js'
+
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
-import type { GatewayContext } from '../node/context.js'
+import { type Exchange, NEXT, type StageResult, WAIT } from '../exchange/exchange.js'
 import type { Logger } from '../options.js'
-import { type AdmissionHandler, AdmissionQueue, PENDING } from '../queue/admission.js'
-import type { Candidate } from '../route/router.js'
-import type { RequestInfo } from '../telemetry/exchange-record.js'
+import { type AdmissionHandler, AdmissionQueue, PENDING } from './admission.js'
 import { BucketTable } from './bucket-table.js'
 import { callerKey } from './caller-key.js'
 import type { LimitPolicy, ResolvedLimit } from './limit-options.js'
@@ -24,7 +22,16 @@ import { formatDuration, headerRecord, rateLimitHeaders, retryAfterSeconds } fro
 import { RedisStore } from './redis-store.js'
 import { Reservation } from './reservation.js'
 import type { AcquireResult, LimitStore } from './store.js'
-import { bucketId, type Proceed, type Reject, Waiter } from './waiter.js'
+import { bucketId, Waiter } from './waiter.js'
+
+/** What the limiter needs of the gateway (implemented by GatewayCore). */
+export interface LimitHost {
+  readonly logger: Logger | undefined
+  /** Logs (or emits a process warning) once per code for the gateway's life. */
+  warnOnce(code: string, message: string): void
+  /** Runs the exchange's next stages: after an admission, or to answer a failed one (stages/run.ts). */
+  resume(ex: Exchange): void
+}
 
 export interface LimitStats {
   store: 'memory' | 'redis'
@@ -64,6 +71,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
   readonly store: LimitStore
   readonly queue: AdmissionQueue<Waiter>
   readonly #logger: Logger | undefined
+  readonly #host: LimitHost
   /** Waiters per bucket: a request whose bucket has waiters queues behind them. */
   readonly #waiting = new Map<string, number>()
   #outage = false
@@ -81,9 +89,10 @@ export class Limiter implements AdmissionHandler<Waiter> {
   }
   readonly #onClose = (waiter: Waiter): void => this.#cancel(waiter)
 
-  constructor(config: ResolvedLimit, logger: Logger | undefined) {
+  constructor(config: ResolvedLimit, host: LimitHost) {
     this.config = config
-    this.#logger = logger
+    this.#host = host
+    this.#logger = host.logger
     this.store =
       config.store.kind === 'redis'
         ? new RedisStore(config.store, config.policies)
@@ -92,34 +101,25 @@ export class Limiter implements AdmissionHandler<Waiter> {
   }
 
   /**
-   * Admits the request (calls `proceed`), lets it wait, or answers it (calls `reject`). Sets
-   * `info.key`, and on admission `info.responseHeaders` and `info.reservation`.
+   * Admits the exchange (returns NEXT), lets it wait (returns WAIT; the exchange resumes once
+   * admitted or answered), or fails it (returns NEXT: the runner goes to respond). Sets `ex.key`,
+   * and on admission `ex.responseHeaders` and `ex.reservation`.
    */
-  admit(
-    ctx: GatewayContext,
-    info: RequestInfo,
-    req: IncomingMessage,
-    res: ServerResponse,
-    outgoing: Outgoing,
-    candidates: readonly Candidate[],
-    slab: Buffer | null,
-    proceed: Proceed,
-    reject: Reject,
-  ): void {
-    const body = outgoing.body
+  admit(ex: Exchange): StageResult {
+    const body = ex.body
     const config = this.config
-    const key = callerKey(req, config.key)
-    info.key = key
-    const policy = this.#policyFor(info)
+    const key = callerKey(ex.req, config.key)
+    ex.key = key
+    const policy = this.#policyFor(ex)
     const p = config.policies[policy]!
-    const tokens = p.tokens === undefined || body === null ? 0 : this.#estimate(ctx, req, info, body)
+    const tokens = p.tokens === undefined || body === null ? 0 : this.#estimate(ex, body)
     if (p.tokens !== undefined && tokens > p.tokens.capacity) {
-      if (slab !== null) ctx.bufferPool.release(slab)
       this.#counts.tooLarge++
       const message =
         `Request too large: it needs about ${tokens} tokens, more than the ${p.tokens.capacity} tokens ` +
         `a key may use at once (TPM limit ${p.tpm}). Lower max_tokens or shorten the prompt.`
-      return reject(ctx, info, res, new VeloxError('VELOX_ERR_TOKENS_OVER_LIMIT', message))
+      ex.fail(new VeloxError('VELOX_ERR_TOKENS_OVER_LIMIT', message))
+      return NEXT
     }
     const deadline = performance.now() + config.maxWaitMs
     // In-process, a request whose bucket has waiters queues behind them (each bucket in order).
@@ -130,37 +130,26 @@ export class Limiter implements AdmissionHandler<Waiter> {
     if (this.store.sync && !queued) {
       const r = this.store.acquire(policy, key, 1, tokens) as AcquireResult
       if (r.granted) {
-        this.#grant(info, p, policy, key, tokens, r)
-        return proceed(ctx, info, req, res, outgoing, candidates, slab)
+        this.#grant(ex, policy, tokens, r)
+        return NEXT
       }
       refused = r
     }
-    const w = new Waiter(
-      ctx,
-      info,
-      req,
-      res,
-      outgoing,
-      candidates,
-      slab,
-      proceed,
-      reject,
-      policy,
-      key,
-      tokens,
-      deadline,
-      this.#onClose,
-    )
+    const w = new Waiter(ex, policy, tokens, deadline, this.#onClose)
     if (refused !== undefined) {
       this.#refused(w, refused)
-      return this.#waitOrReject(w)
+      this.#waitOrReject(w)
+      return WAIT
     }
-    if (queued)
-      return this.#enqueue(w, Number.POSITIVE_INFINITY) // behind its bucket's waiters
+    if (queued) {
+      this.#enqueue(w, Number.POSITIVE_INFINITY) // behind its bucket's waiters
+      return WAIT
+    }
     ;(this.store.acquire(policy, key, 1, tokens) as Promise<AcquireResult>).then(
       (r) => this.#firstAnswer(w, r),
       (err) => this.#storeFailed(w, err, false),
     )
+    return WAIT
   }
 
   /** Refunds (positive) or charges (negative); a refund may let waiters in early. */
@@ -213,7 +202,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
     }
     const r = this.store.acquire(w.policy, w.key, 1, w.tokens) as AcquireResult
     if (r.granted) {
-      this.#grant(w.info, this.config.policies[w.policy]!, w.policy, w.key, w.tokens, r)
+      this.#grant(w.ex, w.policy, w.tokens, r)
       return 0
     }
     this.#refused(w, r)
@@ -234,27 +223,28 @@ export class Limiter implements AdmissionHandler<Waiter> {
 
   // --- the steps ---
 
-  #policyFor(info: RequestInfo): number {
+  #policyFor(ex: Exchange): number {
     const policies = this.config.policies
     for (let i = 1; i < policies.length; i++) {
       const p = policies[i]!
-      if (p.model !== undefined && (info.model === undefined || !p.model.test(info.model))) continue
-      if (p.path !== undefined && !p.path.test(info.path)) continue
+      if (p.model !== undefined && (ex.model === undefined || !p.model.test(ex.model))) continue
+      if (p.path !== undefined && !p.path.test(ex.path)) continue
       return i
     }
     return 0
   }
 
-  #estimate(ctx: GatewayContext, req: IncomingMessage, info: RequestInfo, body: Buffer): number {
-    const fallback = (info.maxTokens ?? 0) + Math.ceil(body.length / 4)
+  #estimate(ex: Exchange, body: Buffer): number {
+    const fallback = (ex.maxTokens ?? 0) + Math.ceil(body.length / 4)
     const estimate = this.config.estimateTokens
     if (estimate === undefined) return fallback
+    const ctx = this.#host
     try {
-      const n = estimate(req, {
-        method: info.method,
-        path: info.path,
-        model: info.model,
-        maxTokens: info.maxTokens,
+      const n = estimate(ex.req, {
+        method: ex.method,
+        path: ex.path,
+        model: ex.model,
+        maxTokens: ex.maxTokens,
         body,
       })
       if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return Math.ceil(n)
@@ -268,17 +258,11 @@ export class Limiter implements AdmissionHandler<Waiter> {
     return fallback
   }
 
-  #grant(
-    info: RequestInfo,
-    p: LimitPolicy,
-    policy: number,
-    key: string,
-    tokens: number,
-    r: AcquireResult,
-  ): void {
+  #grant(ex: Exchange, policy: number, tokens: number, r: AcquireResult): void {
+    const p: LimitPolicy = this.config.policies[policy]!
     this.#counts.admitted++
-    info.responseHeaders = rateLimitHeaders(p, r)
-    if (p.tokens !== undefined && tokens > 0) info.reservation = new Reservation(this, policy, key, tokens)
+    ex.responseHeaders = rateLimitHeaders(p, r)
+    if (p.tokens !== undefined && tokens > 0) ex.reservation = new Reservation(this, policy, ex.key!, tokens)
   }
 
   /**
@@ -325,7 +309,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
       return
     }
     if (r.granted) {
-      this.#grant(w.info, this.config.policies[w.policy]!, w.policy, w.key, w.tokens, r)
+      this.#grant(w.ex, w.policy, w.tokens, r)
       return this.#send(w)
     }
     this.#refused(w, r)
@@ -340,7 +324,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
       return this.queue.settle(w, 0)
     }
     if (r.granted) {
-      this.#grant(w.info, this.config.policies[w.policy]!, w.policy, w.key, w.tokens, r)
+      this.#grant(w.ex, w.policy, w.tokens, r)
       return this.queue.settle(w, 0)
     }
     this.#refused(w, r)
@@ -395,9 +379,8 @@ export class Limiter implements AdmissionHandler<Waiter> {
       this.#leave(w)
     }
     this.#counts.cancelled++
-    w.releaseSlab()
-    w.ctx.counters.active--
-    w.ctx.counters.clientAborted++
+    w.ex.left()
+    this.#host.resume(w.ex)
   }
 
   /** Bookkeeping for a waiter that left the queue. */
@@ -409,7 +392,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
 
   #send(w: Waiter): void {
     w.finish()
-    w.proceed(w.ctx, w.info, w.req, w.res, w.outgoing, w.candidates, w.slab)
+    this.#host.resume(w.ex)
   }
 
   #limitedCode(w: Waiter): VeloxErrorCode {
@@ -419,7 +402,6 @@ export class Limiter implements AdmissionHandler<Waiter> {
   /** Answers a waiter with a gateway error, the x-ratelimit-* it knows, and Retry-After. */
   #answer(w: Waiter, code: VeloxErrorCode, retryAfterUs: number | undefined, withLimits: boolean): void {
     w.finish()
-    w.releaseSlab()
     const p = this.config.policies[w.policy]!
     let message: string | undefined
     if (code === 'VELOX_ERR_RATE_LIMITED') {
@@ -432,6 +414,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
       headers['retry-after'] = String(retryAfterSeconds(retryAfterUs))
       headers['retry-after-ms'] = String(Math.max(1, Math.ceil(retryAfterUs / 1000)))
     }
-    w.reject(w.ctx, w.info, w.res, new VeloxError(code, message), { headers })
+    w.ex.fail(new VeloxError(code, message), headers)
+    this.#host.resume(w.ex)
   }
 }

@@ -3,12 +3,23 @@
  * globs cannot be listed), or merged from every upstream's own list (the first upstream to list a
  * model wins; an upstream that fails is left out and logged; if all fail, 502).
  */
-import type { ServerResponse } from 'node:http'
 import type { Upstream } from '../egress/upstream.js'
 import { VeloxError } from '../errors.js'
-import type { GatewayContext } from '../node/context.js'
-import { writeError } from '../node/write-error.js'
-import { type RequestInfo, rejectedRecord } from '../telemetry/exchange-record.js'
+import type { Exchange } from '../exchange/exchange.js'
+import type { Logger } from '../options.js'
+import type { ModelsEndpoint } from './route-options.js'
+import type { Router } from './router.js'
+
+/** What answering GET /models needs of the gateway (the admit stage calls it). */
+export interface ModelsHost {
+  readonly options: { readonly modelsEndpoint: ModelsEndpoint }
+  readonly router: Router
+  /** Every upstream, the default first. */
+  readonly upstreams: readonly Upstream[]
+  readonly logger: Logger | undefined
+  /** Runs the exchange's next stages (respond, account, release) once it is answered. */
+  resume(ex: Exchange): void
+}
 
 interface ModelEntry {
   id: string
@@ -17,25 +28,19 @@ interface ModelEntry {
   owned_by: string
 }
 
-export function answerModels(ctx: GatewayContext, info: RequestInfo, res: ServerResponse): void {
-  if (ctx.options.modelsEndpoint === 'routes') {
-    const data = ctx.router
+/** Answers the exchange (a 200 list, or a 502 when no upstream could list) and resumes it. */
+export function answerModels(host: ModelsHost, ex: Exchange): void {
+  if (host.options.modelsEndpoint === 'routes') {
+    const data = host.router
       .listedModels()
       .map((id) => ({ id, object: 'model', created: 0, owned_by: 'velox' }))
-    return respond(ctx, info, res, data)
+    return respond(host, ex, data)
   }
-  mergeFromUpstreams(ctx.upstreams, ctx).then(
+  mergeFromUpstreams(host.upstreams, host.logger).then(
     (data) => {
-      if (data !== undefined) return respond(ctx, info, res, data)
-      const error = new VeloxError(
-        'VELOX_ERR_UPSTREAM_UNREACHABLE',
-        'No upstream answered the list of models',
-      )
-      ctx.counters.active--
-      ctx.counters.rejected++
-      ctx.counters.errors[error.code] = (ctx.counters.errors[error.code] ?? 0) + 1
-      writeError(res, error)
-      if (ctx.recordsWanted) ctx.recordExchange(rejectedRecord(info, error.status, error.code))
+      if (data !== undefined) return respond(host, ex, data)
+      ex.fail(new VeloxError('VELOX_ERR_UPSTREAM_UNREACHABLE', 'No upstream answered the list of models'))
+      host.resume(ex)
     },
     () => {},
   )
@@ -43,7 +48,7 @@ export function answerModels(ctx: GatewayContext, info: RequestInfo, res: Server
 
 async function mergeFromUpstreams(
   upstreams: readonly Upstream[],
-  ctx: GatewayContext,
+  logger: Logger | undefined,
 ): Promise<ModelEntry[] | undefined> {
   const lists = await Promise.all(
     upstreams.map(async (u) => {
@@ -57,10 +62,7 @@ async function mergeFromUpstreams(
         if (statusCode !== 200 || !Array.isArray(json.data)) throw new Error(`status ${statusCode}`)
         return json.data
       } catch (err) {
-        ctx.logger?.warn(
-          { upstream: u.config.name, err: (err as Error).message },
-          'velox: listing models failed',
-        )
+        logger?.warn({ upstream: u.config.name, err: (err as Error).message }, 'velox: listing models failed')
         return undefined
       }
     }),
@@ -72,13 +74,10 @@ async function mergeFromUpstreams(
   return [...merged.values()]
 }
 
-function respond(ctx: GatewayContext, info: RequestInfo, res: ServerResponse, data: unknown[]): void {
+function respond(host: ModelsHost, ex: Exchange, data: unknown[]): void {
   const body = JSON.stringify({ object: 'list', data })
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-  res.end(body)
-  ctx.counters.active--
-  ctx.counters.completed++
-  if (ctx.recordsWanted) {
-    ctx.recordExchange({ ...rejectedRecord(info, 200, 'VELOX_ERR_INTERNAL'), errorCode: undefined })
-  }
+  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  ex.res.end(body)
+  ex.answered(200)
+  host.resume(ex)
 }

@@ -4,14 +4,10 @@
  * weighted random draw (each upstream's `weight`). A route whose tiers all hold one candidate has
  * a fixed order, computed once and shared by every request (no allocation on the hot path).
  */
-import type { Upstream } from '../egress/upstream.js'
+import type { Candidate, Upstream } from '../egress/upstream.js'
 import type { ResolvedRoute } from './route-options.js'
 
-export interface Candidate {
-  readonly upstream: Upstream
-  /** The model name to send upstream; undefined keeps the client's. */
-  readonly model: string | undefined
-}
+export type { Candidate } from '../egress/upstream.js'
 
 interface CompiledRoute {
   readonly route: ResolvedRoute

@@ -15,9 +15,9 @@ import { RingQueue } from '../queue/ring-queue.js'
 import { LabelInterner } from '../telemetry/label-interner.js'
 import { MainThreadSampler, type SampledStats } from '../telemetry/main-thread-sampler.js'
 import { TELEMETRY_RECORD_INT32S, TELEMETRY_RING_RECORDS } from '../telemetry/record-layout.js'
-import type { ResolvedSidecar } from '../telemetry/sidecar-options.js'
 import type { PendingTelemetry, TelemetrySink } from '../telemetry/telemetry-sink.js'
 import { TelemetryWriter } from '../telemetry/telemetry-writer.js'
+import type { ResolvedSidecar } from './options.js'
 import type { LabelPair, SidecarWorkerData, WorkerMessage } from './worker-protocol.js'
 
 /** What the sidecar needs of the gateway. */

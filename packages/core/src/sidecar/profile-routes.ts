@@ -62,14 +62,20 @@ interface Rendering {
   format(value: number): string
 }
 
+/** One captured profile: the inspector's own object, its stack samples, and when it ran. */
+interface Captured {
+  raw: unknown
+  samples: () => StackSample[]
+  captured: { startedAt: number; durationMs: number }
+}
+
 async function respond(
   res: ServerResponse,
   format: ProfileFormat,
-  raw: unknown,
-  samples: () => StackSample[],
-  captured: { startedAt: number; durationMs: number },
+  profile: Captured,
   r: Rendering,
 ): Promise<void> {
+  const { raw, samples, captured } = profile
   if (format === 'pprof') {
     const body = await gzipPprof(samples(), { ...r.shape, ...captured })
     return send(res, 200, body, {
@@ -114,22 +120,34 @@ export function profileRoutes(log: LogFn): Record<string, RouteHandler> {
         const started = () => log('info', { kind, seconds, format }, `velox: ${kind} profile started`)
         if (kind === 'cpu') {
           const { profile, ...captured } = await captureCpuProfile(seconds, started)
-          await respond(res, format, profile, () => cpuStackSamples(profile, CPU_INTERVAL_US), captured, {
-            name: 'profile',
-            shape: CPU_SHAPE,
-            title: 'CPU profile of the main thread',
-            valueIndex: 0,
-            format: (n) => `${n} samples`,
-          })
+          const samples = () => cpuStackSamples(profile, CPU_INTERVAL_US)
+          await respond(
+            res,
+            format,
+            { raw: profile, samples, captured },
+            {
+              name: 'profile',
+              shape: CPU_SHAPE,
+              title: 'CPU profile of the main thread',
+              valueIndex: 0,
+              format: (n) => `${n} samples`,
+            },
+          )
         } else {
           const { profile, ...captured } = await captureHeapProfile(seconds, started)
-          await respond(res, format, profile, () => heapStackSamples(profile), captured, {
-            name: 'heap',
-            shape: HEAP_SHAPE,
-            title: 'Live sampled allocations of the main thread',
-            valueIndex: 1,
-            format: megabytes,
-          })
+          const samples = () => heapStackSamples(profile)
+          await respond(
+            res,
+            format,
+            { raw: profile, samples, captured },
+            {
+              name: 'heap',
+              shape: HEAP_SHAPE,
+              title: 'Live sampled allocations of the main thread',
+              valueIndex: 1,
+              format: megabytes,
+            },
+          )
         }
         log('info', { kind, seconds, format }, `velox: ${kind} profile served`)
       } finally {

@@ -1,29 +1,9 @@
 /**
  * The record of one finished exchange, emitted as `gateway.on('exchange', record)`. Built only
- * when something listens (metrics, usage events, the limiter's reconciliation), so an unobserved
- * gateway pays nothing for it.
+ * when something listens (metrics, usage events), so an unobserved gateway pays nothing for it; the
+ * account stage (stages/80-account.ts) builds it from the exchange.
  */
 import type { VeloxErrorCode } from '../errors.js'
-import type { Reservation } from '../limit/reservation.js'
-
-/** What the request path knows about a request before it goes upstream. */
-export interface RequestInfo {
-  readonly method: string
-  /** The path after the prefix, without the query: `/chat/completions`. */
-  readonly path: string
-  /** `performance.now()` when the gateway took the request. */
-  readonly startedAt: number
-  model: string | undefined
-  stream: boolean
-  /** The rate-limit key of the caller, once the limiter has computed it. */
-  key: string | undefined
-  /** max_tokens, else max_completion_tokens, else max_output_tokens, from the body scan. */
-  maxTokens: number | undefined
-  /** Headers the gateway adds to its response (flat name, value list): the limiter's x-ratelimit-*. */
-  responseHeaders: string[] | undefined
-  /** The limiter's token reservation, settled with the response's usage when the exchange ends. */
-  reservation: Reservation | undefined
-}
 
 export interface ExchangeRecord {
   method: string
@@ -51,25 +31,4 @@ export interface ExchangeRecord {
   ttftMs: number | undefined
   inputTokens: number | undefined
   outputTokens: number | undefined
-}
-
-export function rejectedRecord(info: RequestInfo, status: number, errorCode: VeloxErrorCode): ExchangeRecord {
-  return {
-    method: info.method,
-    path: info.path,
-    model: info.model,
-    stream: info.stream,
-    status,
-    errorCode,
-    key: info.key,
-    upstream: '',
-    attempts: 0,
-    fallbacks: 0,
-    clientAborted: false,
-    latencyMs: performance.now() - info.startedAt,
-    ttfbMs: undefined,
-    ttftMs: undefined,
-    inputTokens: undefined,
-    outputTokens: undefined,
-  }
 }

@@ -5,9 +5,9 @@
  */
 import { importLazyEntry, lazyEntryUrl } from '../lazy-entry.js'
 import type { Logger } from '../options.js'
-import type { RunningSidecar, SidecarHost, startSidecar } from '../sidecar/main.js'
-import type { ResolvedSidecar } from './sidecar-options.js'
-import { PendingTelemetry } from './telemetry-sink.js'
+import { PendingTelemetry } from '../telemetry/telemetry-sink.js'
+import type { RunningSidecar, SidecarHost, startSidecar } from './main.js'
+import type { ResolvedSidecar } from './options.js'
 
 export class Sidecar {
   /** `http://host:port` once the sidecar listens (the bound port when `port: 0`); undefined before. */

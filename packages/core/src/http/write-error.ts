@@ -13,7 +13,7 @@ function isHttp2(res: ServerResponse): boolean {
 export function writeError(
   res: ServerResponse,
   err: VeloxError,
-  options: { closeConnection?: boolean; headers?: Record<string, string> } = {},
+  options: { readonly closeConnection?: boolean; readonly headers?: Record<string, string> | undefined } = {},
 ): void {
   if (res.headersSent || res.writableEnded) {
     res.destroy()

@@ -1,0 +1,140 @@
+/**
+ * The state one gateway shares with every exchange it handles: resolved options, the buffer pool,
+ * the field parser, the offload worker, the upstreams and router, the limiter, the counters, and
+ * where records and telemetry go. It satisfies each stage's own narrow context (stages/run.ts
+ * StageContext), the limiter's host and the sidecar's host, and is kept out of the public
+ * `Gateway` class: `@velox/core/internal` reaches it (gatewayCore) for tests and benchmarks.
+ */
+import type { EventEmitter } from 'node:events'
+import { Upstream, type UpstreamStats } from './egress/upstream.js'
+import { newCounters, type RequestCounters } from './exchange/counters.js'
+import type { Exchange } from './exchange/exchange.js'
+import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import { createFieldParser, type FieldParser } from './json/field-parser.js'
+import { Limiter, type LimitStats } from './limit/limiter.js'
+import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
+import type { Logger, ResolvedOptions } from './options.js'
+import { Router } from './route/router.js'
+import { runStages, type StageContext } from './stages/run.js'
+import type { ExchangeRecord } from './telemetry/exchange-record.js'
+import { redactingLogger } from './telemetry/redact.js'
+import type { TelemetrySink } from './telemetry/telemetry-sink.js'
+import { usageEvent } from './telemetry/usage-event.js'
+
+export interface GatewayStats {
+  requests: Omit<RequestCounters, 'errors'>
+  errors: RequestCounters['errors']
+  buffers: BufferPoolStats
+  /** Null when `offload` is off. */
+  offload: OffloadStats | null
+  /** One entry per upstream, the default first. */
+  upstreams: UpstreamStats[]
+  /** The rate limiter; undefined when `limit` is off. */
+  limit: LimitStats | undefined
+}
+
+/** The events a core emits on its gateway (the public `exchange` and `usage` events). */
+type Events = Pick<EventEmitter, 'emit' | 'listenerCount'>
+
+export class GatewayCore implements StageContext {
+  readonly options: ResolvedOptions
+  readonly bufferPool: BufferPool
+  readonly fieldParser: FieldParser
+  readonly offload: OffloadScanner | null
+  readonly upstreams: readonly Upstream[]
+  readonly router: Router
+  readonly counters = newCounters()
+  readonly limiter: Limiter | undefined
+  readonly logger: Logger | undefined
+  /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
+  telemetry: TelemetrySink | null = null
+  closing = false
+  readonly #events: Events
+  readonly #warned = new Set<string>()
+
+  constructor(options: ResolvedOptions, events: Events) {
+    this.options = options
+    this.#events = events
+    // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
+    const { logger, upstreams, sidecar, offload } = options
+    this.logger = logger && redactingLogger(logger, [...upstreams.map((u) => u.apiKey), sidecar?.token])
+    this.fieldParser = createFieldParser(options.parser) // before the upstreams: may throw
+    // Slabs from the offload threshold up are shared memory, so the worker reads bodies in place.
+    this.bufferPool = new BufferPool(options.maxBodyBytes, { sharedFromBytes: offload?.thresholdBytes })
+    this.offload = offload
+      ? new OffloadScanner(this.bufferPool, offload.thresholdBytes, (code, message) =>
+          this.warnOnce(code, message),
+        )
+      : null
+    this.upstreams = upstreams.map((u) => new Upstream(u, options.timeouts))
+    this.router = new Router(
+      options.routes,
+      new Map(this.upstreams.map((u) => [u.config.name, u])),
+      this.upstreams[0]!,
+    )
+    this.limiter = options.limit && new Limiter(options.limit, this)
+  }
+
+  /** Runs the exchange's stages from where it stands (stages/run.ts). */
+  resume(ex: Exchange): void {
+    runStages(this, ex)
+  }
+
+  get recordsWanted(): boolean {
+    const events = this.#events
+    return (
+      this.telemetry !== null || events.listenerCount('exchange') > 0 || events.listenerCount('usage') > 0
+    )
+  }
+
+  recordExchange(record: ExchangeRecord): void {
+    // Metrics first and outside the emitter: a throwing listener must not cost the metrics a request.
+    this.telemetry?.exchange(record)
+    const events = this.#events
+    try {
+      events.emit('exchange', record)
+    } catch (err) {
+      this.logger?.error({ err }, 'velox: an exchange listener threw')
+    }
+    if (events.listenerCount('usage') === 0) return
+    const usage = usageEvent(record)
+    if (usage === undefined) return
+    try {
+      events.emit('usage', usage)
+    } catch (err) {
+      this.logger?.error({ err }, 'velox: a usage listener threw')
+    }
+  }
+
+  /** Logs (or emits a process warning) once per code for the gateway's life. */
+  warnOnce(code: string, message: string): void {
+    if (this.#warned.has(code)) return
+    this.#warned.add(code)
+    if (this.logger) this.logger.warn({ code }, message)
+    else process.emitWarning(message, { code })
+  }
+
+  /** Opens connections to the upstreams (GET of each warm-up path); failures are logged. */
+  async warm(upstreams: readonly Upstream[]): Promise<void> {
+    await Promise.all(
+      upstreams.map((u) =>
+        u.warmup().catch((err: Error) => {
+          this.logger?.warn({ upstream: u.config.name, err: err.message }, 'velox: warm-up failed')
+        }),
+      ),
+    )
+  }
+
+  /** A plain snapshot; cheap enough to poll. */
+  stats(): GatewayStats {
+    const { errors, ...requests } = this.counters
+    return {
+      requests,
+      errors: { ...errors },
+      buffers: this.bufferPool.stats(),
+      offload: this.offload?.stats() ?? null,
+      upstreams: this.upstreams.map((u) => u.stats()),
+      limit: this.limiter?.stats(),
+    }
+  }
+}
