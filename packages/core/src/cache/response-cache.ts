@@ -91,7 +91,11 @@ export class ResponseCache {
   }
 
   /** Stores what `recorder` kept if the answer completed and may be stored. */
-  finish(key: string, recorder: ReplyRecorder, complete: boolean): boolean {
+  finish(
+    key: string,
+    recorder: { finish(complete: boolean): CachedReply | undefined },
+    complete: boolean,
+  ): boolean {
     const reply = recorder.finish(complete)
     if (reply === undefined) return false
     this.store.set(key, reply)

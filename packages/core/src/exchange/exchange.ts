@@ -22,13 +22,15 @@ export const STAGE = {
   read: 1,
   extract: 2,
   route: 3,
-  limit: 4,
-  egress: 5,
-  respond: 6,
-  account: 7,
-  release: 8,
+  cache: 4,
+  limit: 5,
+  budget: 6,
+  egress: 7,
+  respond: 8,
+  account: 9,
+  release: 10,
   /** Past the last stage: the exchange is over. */
-  done: 9,
+  done: 11,
 } as const
 
 /** What a stage tells the runner (stages/run.ts). */
@@ -40,7 +42,43 @@ export type StageResult = typeof NEXT | typeof WAIT
 export interface UsageMeter {
   onChunk(chunk: Buffer): void
   /** Usage seen so far; call at the end of the response (repeat calls give the same answer). */
-  finish(): { inputTokens: number | undefined; outputTokens: number | undefined }
+  finish(): UsageCounts
+}
+
+/** Usage with the detail cost depends on (usage/usage-detail.ts has the same shape). */
+export interface UsageCounts {
+  inputTokens: number | undefined
+  outputTokens: number | undefined
+  cachedInputTokens: number | undefined
+  cacheWriteTokens: number | undefined
+  reasoningTokens: number | undefined
+}
+
+/** A stored answer to replay (cache/cached-reply.ts). */
+export interface StoredReply {
+  readonly kind: 'json' | 'sse'
+  readonly contentType: string
+  readonly body: Buffer
+  readonly eventEnds: readonly number[]
+}
+
+/** Keeps a copy of the answer as it passes, for the cache (cache/reply-recorder.ts). */
+export interface ChunkRecorder {
+  onChunk(chunk: Buffer): void
+  /** The reply to store, or undefined (not complete, not a 200, too large, cut short). */
+  finish(complete: boolean): StoredReply | undefined
+}
+
+/** Takes the extra usage chunk out of a stream (usage/usage-chunk-filter.ts). */
+export interface ChunkFilter {
+  push(chunk: Buffer): Buffer[]
+  end(): Buffer | undefined
+  readonly usage: UsageCounts | undefined
+}
+
+/** A budget reservation (budget/budgets.ts): settled once with the real cost. */
+export interface CostSettleable {
+  settle(cost: number | undefined): void
 }
 
 /** A token reservation (limit/reservation.ts): settled once with the response's usage. */
@@ -91,6 +129,21 @@ export class Exchange implements ErrorAnswer {
   /** The model token's byte range in `body`, for aliases (-1 when there is none). */
   modelStart = -1
   modelEnd = -1
+  /** stream_options.include_usage as the client sent it. */
+  includeUsage: boolean | undefined = undefined
+
+  // --- the cache (opt-in) ---
+  /** `x-velox-cache` of this answer; undefined when the route is not cached. */
+  cacheOutcome: 'hit' | 'miss' | 'bypass' | undefined = undefined
+  /** The key to store a miss's answer under. */
+  cacheKey: string | undefined = undefined
+  /** A hit: egress replays it instead of going upstream. */
+  cachedReply: StoredReply | undefined = undefined
+  /** A miss's answer as it passes (set when its headers came). */
+  cacheRecorder: ChunkRecorder | null = null
+
+  // --- the budget ---
+  budgetHold: CostSettleable | undefined = undefined
 
   // --- the candidates (route) ---
   candidates: readonly Candidate[] = NO_CANDIDATES
@@ -130,6 +183,10 @@ export class Exchange implements ErrorAnswer {
   firstByteAt = 0
   /** Reads token usage as the body passes; only when exchange records or a reservation want it. */
   usage: UsageMeter | null = null
+  /** The body sent upstream asks for usage the client did not (the include_usage splice). */
+  usageSpliced = false
+  /** Strips what the splice added from the client's stream. */
+  usageFilter: ChunkFilter | null = null
 
   constructor(req: IncomingMessage, res: ServerResponse, preParsed?: Buffer | { parsed: unknown }) {
     this.req = req

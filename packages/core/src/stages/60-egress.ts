@@ -14,6 +14,8 @@
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
 import { errors as undiciErrors } from 'undici'
+import { replay } from '../cache/replay.js'
+import type { ResponseCache } from '../cache/response-cache.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
 import { FALLBACK, RETRY, RetryCursor } from '../egress/retry-cursor.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
@@ -21,11 +23,14 @@ import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.j
 import { upstreamErrorCode } from '../egress/upstream-errors.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import type { RequestCounters } from '../exchange/counters.js'
-import { type Exchange, type StageResult, WAIT } from '../exchange/exchange.js'
+import { type Exchange, NEXT, type StageResult, WAIT } from '../exchange/exchange.js'
 import { ClientWriter } from '../http/client-writer.js'
 import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { Logger } from '../options.js'
+import { needsUsageSplice } from '../usage/ensure-usage.js'
+import { spliceIncludeUsage } from '../usage/include-usage-splice.js'
+import { UsageChunkFilter } from '../usage/usage-chunk-filter.js'
 import { UsageCapture } from './usage.js'
 
 export interface EgressContext {
@@ -34,6 +39,12 @@ export interface EgressContext {
   readonly logger: Logger | undefined
   /** True when something listens for exchange records (so timings and usage are worth reading). */
   readonly recordsWanted: boolean
+  /** True when usage is worth reading (records, a token limit, budgets, pricing). */
+  readonly usageWanted: boolean
+  /** True when streamed chats get the include_usage splice (`usage.ensure`, by default `usageWanted`). */
+  readonly spliceUsage: boolean
+  /** The response cache (a miss's answer is recorded as it passes); undefined when off. */
+  readonly cache: ResponseCache | undefined
   resume(ex: Exchange): void
 }
 
@@ -41,6 +52,18 @@ const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the conn
 const DEADLINE = new undiciErrors.RequestAbortedError('total timeout')
 
 export function egress(ctx: EgressContext, ex: Exchange): StageResult {
+  const reply = ex.cachedReply
+  if (reply !== undefined) {
+    // A cache hit (stages/45-cache.ts): the stored answer, with the caller's x-ratelimit-*.
+    replay(ex.res, reply, headerRecord(ex.responseHeaders))
+    ex.status = 200
+    ex.committed = true
+    ex.ended = true
+    return NEXT
+  }
+  if (ex.body !== null && ctx.spliceUsage && needsUsageSplice(ex.path, ex.stream, ex.includeUsage)) {
+    ex.usageSpliced = true
+  }
   new Dispatch(ctx, ex).start()
   return WAIT
 }
@@ -99,6 +122,7 @@ class Dispatch implements AttemptOwner {
     if (candidate.model !== undefined && body !== null && modelStart >= 0) {
       body = spliceModel(body, modelStart, ex.modelEnd, candidate.model)
     }
+    if (ex.usageSpliced && body !== null) body = withUsage(ex, body)
     const headers = upstreamRequestHeaders(
       ex.req.headers,
       upstream.injectedHeaders,
@@ -149,9 +173,15 @@ class Dispatch implements AttemptOwner {
     // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
-    if (ctx.recordsWanted || ex.reservation !== undefined) {
+    if (ctx.usageWanted || ex.reservation !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
+    }
+    if (ex.usageSpliced && eventStream) ex.usageFilter = new UsageChunkFilter()
+    if (ex.cacheOutcome !== undefined) {
+      headers.push('x-velox-cache', ex.cacheOutcome)
+      if (ex.cacheKey !== undefined)
+        ex.cacheRecorder = ctx.cache!.recorder(status, headerValue(headers, 'content-type'))
     }
     this.#writer.head(status, text, headers, eventStream, resume)
     return true
@@ -166,13 +196,29 @@ class Dispatch implements AttemptOwner {
       if (ex.firstByteAt === 0) ex.firstByteAt = performance.now()
       usage.onChunk(chunk)
     }
-    return this.#writer.write(chunk)
+    const filter = ex.usageFilter
+    if (filter === null) {
+      ex.cacheRecorder?.onChunk(chunk)
+      return this.#writer.write(chunk)
+    }
+    // What the include_usage splice added is taken out: the client gets the stream it asked for.
+    let ok = true
+    for (const part of filter.push(chunk)) {
+      ex.cacheRecorder?.onChunk(part)
+      ok = this.#writer.write(part) && ok
+    }
+    return ok
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {
     if (attempt !== this.#attempt) return
     if (attempt.discarding) return this.#retryAfter(this.#pendingWait)
     if (this.#ex.clientGone) return this.#finish()
+    const rest = this.#ex.usageFilter?.end()
+    if (rest !== undefined) {
+      this.#ex.cacheRecorder?.onChunk(rest)
+      this.#writer.write(rest)
+    }
     this.#writer.end()
     this.#ex.ended = true
     this.#finish()
@@ -262,6 +308,22 @@ class Dispatch implements AttemptOwner {
     ex.committed = this.#writer.committed
     this.#ctx.resume(ex)
   }
+}
+
+/** The body with include_usage spliced in; the body as it is if it cannot be (checked by extract). */
+function withUsage(ex: Exchange, body: Buffer): Buffer {
+  try {
+    return spliceIncludeUsage(body)
+  } catch {
+    ex.usageSpliced = false
+    return body
+  }
+}
+
+/** The value of `name` in a flat [name, value, ...] header list (names lower case). */
+function headerValue(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1]
+  return undefined
 }
 
 /** The parts of an error worth logging: never headers, never a body. */

@@ -130,6 +130,14 @@ export class TelemetryWriter implements TelemetrySink {
     d[at + EX_OUTPUT_TOKENS] = toSlot(r.outputTokens)
     d[at + EX_FLAGS] = (r.stream ? FLAG_STREAM : 0) | (r.clientAborted ? FLAG_CLIENT_ABORTED : 0)
     this.ring.publish()
+    if (
+      r.cost !== undefined ||
+      r.cachedInputTokens !== undefined ||
+      r.cacheWriteTokens !== undefined ||
+      r.reasoningTokens !== undefined
+    ) {
+      this.usageDetail(r)
+    }
   }
 
   /** Cached, cache-write and reasoning tokens and the cost of an exchange (velox_tokens_total, velox_cost_total). */

@@ -56,7 +56,7 @@ describe('ReplyRecorder', () => {
   })
 
   it('keeps a stream that ended with [DONE], with its event boundaries', () => {
-    const text = chunk(null) + chunk('stop') + 'data: [DONE]\n\n'
+    const text = `${chunk(null)}${chunk('stop')}data: [DONE]\n\n`
     const reply = record(200, SSE, text)!
     expect(reply.kind).toBe('sse')
     expect(reply.body.toString()).toBe(text)
