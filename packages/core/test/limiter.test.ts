@@ -336,7 +336,11 @@ describe('token limits', () => {
 
   it('settles a stream that did not ask for usage from the usage the gateway asked for (usage.ensure, on with tpm)', async () => {
     const { url } = await f.app(tokens)
-    const first = await chat(url, 'sk-u', { stream: true, max_tokens: 50, messages: [{ role: 'user', content: message }] })
+    const first = await chat(url, 'sk-u', {
+      stream: true,
+      max_tokens: 50,
+      messages: [{ role: 'user', content: message }],
+    })
     // The client did not ask for usage, and gets no usage chunk and no "usage":null.
     expect(first.body.toString()).not.toContain('"usage"')
     expect(f.mock.received.at(-1)!.body.toString()).toContain('"stream_options":{"include_usage":true}')
