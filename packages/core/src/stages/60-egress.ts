@@ -1,5 +1,5 @@
 /**
- * Stage 6, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
+ * Stage 8, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
  * and streams the chosen response to the client as it arrives (DESIGN.md of the Rust Velox gateway
  * measured undici `dispatch` with a handler at 0.4-0.6x the CPU of request() + pipeline()). One
  * `Dispatch` per exchange ties three small pieces together: the undici handler of each attempt

@@ -1,5 +1,5 @@
 /**
- * Stage 7, respond: writes the gateway's own answer, an OpenAI-style error with its status and
+ * Stage 9, respond: writes the gateway's own answer, an OpenAI-style error with its status and
  * headers (http/write-error.ts), when a stage failed the exchange. A proxied response needs nothing
  * more here: the egress stage streamed it to the client through the client writer
  * (http/client-writer.ts) as it arrived; a client that left gets nothing.
