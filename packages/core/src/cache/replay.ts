@@ -27,6 +27,9 @@ export function replay(res: ServerResponse, reply: CachedReply, headers: Record<
     return
   }
   res.setHeader('cache-control', 'no-cache')
+  // One write per event (the same events as the upstream sent), corked so they leave in one
+  // syscall: end() uncorks.
+  res.cork()
   let start = 0
   for (const end of reply.eventEnds) {
     res.write(reply.body.subarray(start, end))

@@ -71,7 +71,7 @@ export interface ChunkRecorder {
 
 /** Takes the extra usage chunk out of a stream (usage/usage-chunk-filter.ts). */
 export interface ChunkFilter {
-  push(chunk: Buffer): Buffer[]
+  push(chunk: Buffer): Buffer | undefined
   end(): Buffer | undefined
   readonly usage: UsageCounts | undefined
 }

@@ -202,12 +202,10 @@ class Dispatch implements AttemptOwner {
       return this.#writer.write(chunk)
     }
     // What the include_usage splice added is taken out: the client gets the stream it asked for.
-    let ok = true
-    for (const part of filter.push(chunk)) {
-      ex.cacheRecorder?.onChunk(part)
-      ok = this.#writer.write(part) && ok
-    }
-    return ok
+    const out = filter.push(chunk)
+    if (out === undefined) return true
+    ex.cacheRecorder?.onChunk(out)
+    return this.#writer.write(out)
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {

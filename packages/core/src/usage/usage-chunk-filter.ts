@@ -53,10 +53,16 @@ export class UsageChunkFilter {
   #passing = false
 
   /**
-   * The bytes to send to the client for `chunk` (possibly none). The result may share memory
-   * with `chunk`.
+   * The bytes to send to the client for `chunk`, as one Buffer (one write to the client, however
+   * many events were cut), or undefined when there is nothing to send yet. It may be `chunk` itself.
    */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): Buffer | undefined {
+    const parts = this.#parts(chunk)
+    if (parts.length === 0) return undefined
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+  }
+
+  #parts(chunk: Buffer): Buffer[] {
     const out: Buffer[] = []
     let buf = chunk
     if (this.#held !== undefined) {

@@ -7,7 +7,10 @@ import { UsageChunkFilter } from '../../src/usage/usage-chunk-filter.js'
 function filter(bytes: Buffer, size: number): { out: Buffer; f: UsageChunkFilter } {
   const f = new UsageChunkFilter()
   const parts: Buffer[] = []
-  for (let i = 0; i < bytes.length; i += size) parts.push(...f.push(bytes.subarray(i, i + size)))
+  for (let i = 0; i < bytes.length; i += size) {
+    const out = f.push(bytes.subarray(i, i + size))
+    if (out !== undefined) parts.push(out)
+  }
   const rest = f.end()
   if (rest !== undefined) parts.push(rest)
   return { out: Buffer.concat(parts), f }
