@@ -9,6 +9,9 @@ import { writeError } from '../http/write-error.js'
 
 export function respond(ex: Exchange): StageResult {
   const error = ex.error
-  if (error !== undefined && !ex.clientGone) writeError(ex.res, error, ex)
+  if (error === undefined || ex.clientGone) return NEXT
+  // On a cached route every answer says what the cache did, the gateway's own errors too.
+  if (ex.cacheOutcome !== undefined) ex.headers = { ...ex.headers, 'x-velox-cache': ex.cacheOutcome }
+  writeError(ex.res, error, ex)
   return NEXT
 }

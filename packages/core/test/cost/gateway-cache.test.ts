@@ -126,6 +126,38 @@ describe('response cache through the gateway', () => {
     expect(gateway.stats().cache).toMatchObject({ hits: 0, misses: 2, bypasses: 2, stored: 0 })
   })
 
+  it("stores no stream the upstream cut, and says x-velox-cache on the gateway's own errors", async () => {
+    const { url, gateway } = await app({
+      cache: { ttlMs: 60_000 },
+      limit: { rpm: 60, burst: 3, maxWaitMs: 0 },
+    })
+    const body = JSON.stringify({
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'cut me' }],
+    })
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-cut' }
+    const cut = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...headers, 'x-mock-fault': 'reset-mid-stream' },
+      body,
+    })
+    expect(cut.headers.get('x-velox-cache')).toBe('miss')
+    await expect(cut.text()).rejects.toThrow()
+    const whole = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body })
+    expect(whole.headers.get('x-velox-cache')).toBe('miss')
+    expect(await whole.text()).toMatch(/data: \[DONE\]\n\n$/)
+    const hit = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body })
+    expect(hit.headers.get('x-velox-cache')).toBe('hit')
+    await hit.text()
+    // The burst of 3 is spent (a hit counts against the requests per minute); the 429 still says what the cache found.
+    const limited = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('x-velox-cache')).toBe('hit')
+    await limited.text()
+    expect(gateway.stats().cache).toMatchObject({ stored: 1 })
+  })
+
   it('shares answers between gateways through the Redis store', async () => {
     const prefix = randomPrefix()
     closers.push(() => deletePrefix(SHARED_REDIS, prefix))

@@ -140,6 +140,17 @@ describe('budgets', () => {
     await expect(ask()).resolves.toMatchObject({ object: 'chat.completion' })
   })
 
+  it('admits when the Redis budget store is down (fail open), and answers 503 with failClosed', async () => {
+    const store = { redis: 'redis://127.0.0.1:1', timeoutMs: 200 }
+    const open = await app({ pricing: DEAR, budget: { amount: 1, period: 'day', store } })
+    const closed = await app({ pricing: DEAR, budget: { amount: 1, period: 'day', store, failClosed: true } })
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })
+    expect((await post(`${open.url}/v1/chat/completions`, body)).status).toBe(200)
+    const refused = await post(`${closed.url}/v1/chat/completions`, body)
+    expect(refused.status).toBe(503)
+    expect(JSON.parse(refused.text).error).toMatchObject({ code: 'VELOX_ERR_LIMITER_UNAVAILABLE' })
+  })
+
   it('charges a team once per request across its keys', async () => {
     const clock = { now: Date.UTC(2026, 11, 5, 10) }
     const teams: Record<string, string> = { alice: 'red', bob: 'red' }
