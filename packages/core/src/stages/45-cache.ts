@@ -29,7 +29,7 @@ export function cache(ctx: CacheContext, ex: Exchange): StageResult {
   const found = c.lookup({
     headers: req.headers,
     model: ex.model,
-    upstream: ex.candidates[0]?.upstream.config.name ?? '',
+    upstream: upstreamsOf(ex),
     path: ex.pathAndQuery,
     stream: ex.stream,
     scope,
@@ -44,6 +44,19 @@ export function cache(ctx: CacheContext, ex: Exchange): StageResult {
     ctx.resume(ex)
   })
   return WAIT
+}
+
+/**
+ * The route's upstreams, in a fixed order: a weighted tier shuffles its candidates per request, and
+ * the same request must find the same entry whichever of them goes first.
+ */
+function upstreamsOf(ex: Exchange): string {
+  const candidates = ex.candidates
+  if (candidates.length === 1) return candidates[0]!.upstream.config.name
+  return candidates
+    .map((c) => c.upstream.config.name)
+    .sort()
+    .join(',')
 }
 
 function take(ex: Exchange, found: CacheLookup): void {

@@ -61,7 +61,7 @@ export function egress(ctx: EgressContext, ex: Exchange): StageResult {
     ex.ended = true
     return NEXT
   }
-  if (ex.body !== null && ctx.spliceUsage && needsUsageSplice(ex.path, ex.stream, ex.includeUsage)) {
+  if (ex.stream && ex.body !== null && needsUsageSplice(ex.path, true, ex.includeUsage) && ctx.spliceUsage) {
     ex.usageSpliced = true
   }
   new Dispatch(ctx, ex).start()
