@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { createMockUpstream } from '@velox/mock-upstream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { resolveBudget } from '../../src/budget/budget-options.js'
 import { Budgets } from '../../src/budget/budgets.js'
@@ -23,6 +25,32 @@ afterAll(async () => {
   for (const s of stores) await s.close()
   for (const p of prefixes) await deletePrefix(SHARED_REDIS, p)
 })
+
+/** A gateway process with `options` (budget-gateway-process.ts), in front of `upstream`. */
+async function gatewayWithBudget(
+  upstream: string,
+  options: object,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('../fixtures/budget-gateway-process.ts', import.meta.url))],
+    {
+      cwd: ROOT,
+      env: { ...process.env, VELOX_TEST_UPSTREAM: upstream, VELOX_TEST_OPTIONS: JSON.stringify(options) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /READY (\S+)/.exec(out)
+      if (match) resolve(match[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)))
+  })
+  return { url, child }
+}
 
 describe('Budgets in Redis', () => {
   it('reserves, settles, refuses, and recovers at the next period (injected clock)', async () => {
@@ -52,6 +80,73 @@ describe('Budgets in Redis', () => {
     const b = await budgets.reserve('bob', 0.6)
     expect(b).toMatchObject({ granted: true, remaining: 0 })
     expect(await budgets.reserve('alice', 0.01)).toMatchObject({ granted: false })
+  })
+
+  it('two gateway processes racing one budget never overspend it; each request is charged its real cost once', async () => {
+    const mock = await createMockUpstream()
+    const prefix = randomPrefix()
+    prefixes.push(prefix)
+    const price = { input: 100, output: 1_000 } // per million tokens
+    const options = {
+      pricing: { 'gpt-4o': price },
+      budget: { amount: 0.5, period: 'day', store: { redis: SHARED_REDIS, prefix, timeoutMs: 5_000 } },
+    }
+    const gateways = await Promise.all([
+      gatewayWithBudget(mock.url, options),
+      gatewayWithBudget(mock.url, options),
+    ])
+    try {
+      const body = JSON.stringify({
+        model: 'gpt-4o',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'race' }],
+      })
+      const ask = async (url: string) => {
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-racer' },
+          body,
+        })
+        return { status: res.status, json: await res.json() }
+      }
+      let charged = 0 // the real cost of every granted request, in millionths, as each is settled
+      const statuses: number[] = []
+      // Waves of 8 concurrent requests, half to each gateway, until a whole wave is refused (settled
+      // real costs are lower than the worst cases reserved, so room comes back for a while).
+      for (let wave = 0; wave < 60 && (wave === 0 || !statuses.slice(-8).every((s) => s === 429)); wave++) {
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => ask(gateways[i % 2]!.url)))
+        for (const a of answers) {
+          statuses.push(a.status)
+          if (a.status !== 200) continue
+          const u = (a.json as { usage: { prompt_tokens: number; completion_tokens: number } }).usage
+          charged += Math.round(
+            ((u.prompt_tokens * price.input + u.completion_tokens * price.output) / 1e6) * 1e6,
+          )
+        }
+      }
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(8)
+      expect(statuses).toContain(429)
+      const { Redis } = await import('ioredis')
+      const client = new Redis(SHARED_REDIS)
+      const keys = await client.keys(`${prefix}*`)
+      // A settlement is sent when its exchange ends, after the client has its answer: wait for the last.
+      let spent = Number(await client.get(keys[0]!))
+      for (let i = 0; i < 100 && spent !== charged; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        spent = Number(await client.get(keys[0]!))
+      }
+      client.disconnect()
+      expect(keys).toHaveLength(1)
+      expect(spent).toBe(charged)
+      expect(spent).toBeLessThanOrEqual(500_000)
+    } finally {
+      for (const g of gateways) {
+        const exited = once(g.child, 'exit')
+        g.child.kill('SIGTERM')
+        await exited
+      }
+      await mock.close()
+    }
   })
 
   it('two processes racing one budget never overspend it, and every real cost is counted once', async () => {
