@@ -25,7 +25,14 @@ export function cache(ctx: CacheContext, ex: Exchange): StageResult {
   const body = ex.body
   if (ex.method !== 'POST' || body === null || !c.applies(ex.model)) return NEXT
   const req = ex.req
-  const scope = c.config.scope?.(req) ?? callerKey(req, ctx.callerKeyOf)
+  let scope: string
+  try {
+    scope = c.config.scope?.(req) ?? callerKey(req, ctx.callerKeyOf)
+  } catch {
+    // The app's scope function threw: no scope, no cache for this request.
+    ex.cacheOutcome = 'bypass'
+    return NEXT
+  }
   const found = c.lookup({
     headers: req.headers,
     model: ex.model,

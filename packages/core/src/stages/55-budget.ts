@@ -31,15 +31,22 @@ export function budget(ctx: BudgetContext, ex: Exchange): StageResult {
   const budgets = ctx.budgets
   if (budgets === undefined || ex.cachedReply !== undefined) return NEXT
   const config = budgets.config
-  const key =
-    ex.key !== undefined && config.key === undefined
-      ? ex.key
-      : callerKey(ex.req, config.key ?? ctx.callerKeyOf)
-  const price = ctx.prices?.priceOf(ex.model)
-  const inputTokens = ex.body === null ? 0 : Math.ceil(ex.body.length / 4) // the limiter's default estimate
-  const worst =
-    price === undefined ? 0 : worstCaseCost(price, inputTokens, ex.maxTokens ?? config.defaultMaxTokens)
-  const decision = budgets.reserve(key, worst)
+  let decision: ReturnType<Budgets['reserve']>
+  try {
+    const key =
+      ex.key !== undefined && config.key === undefined
+        ? ex.key
+        : callerKey(ex.req, config.key ?? ctx.callerKeyOf)
+    const price = ctx.prices?.priceOf(ex.model)
+    const inputTokens = ex.body === null ? 0 : Math.ceil(ex.body.length / 4) // the limiter's default estimate
+    const worst =
+      price === undefined ? 0 : worstCaseCost(price, inputTokens, ex.maxTokens ?? config.defaultMaxTokens)
+    decision = budgets.reserve(key, worst)
+  } catch (err) {
+    // The app's key or group function threw: as a store outage (fail open, or 503 with failClosed).
+    unavailable(ctx, ex, err as Error)
+    return NEXT
+  }
   if (!(decision instanceof Promise)) {
     decide(budgets, ex, decision)
     return NEXT
@@ -50,13 +57,18 @@ export function budget(ctx: BudgetContext, ex: Exchange): StageResult {
       ctx.resume(ex)
     },
     (err: Error) => {
-      ctx.logger?.warn({ err: err.message }, 'velox: the budget store failed')
-      if (config.failClosed)
-        ex.fail(new VeloxError('VELOX_ERR_LIMITER_UNAVAILABLE', 'The budget store is unavailable'))
+      unavailable(ctx, ex, err)
       ctx.resume(ex)
     },
   )
   return WAIT
+}
+
+function unavailable(ctx: BudgetContext, ex: Exchange, err: Error): void {
+  ctx.logger?.warn({ err: err?.message }, 'velox: the budget check failed')
+  if (ctx.budgets!.config.failClosed) {
+    ex.fail(new VeloxError('VELOX_ERR_LIMITER_UNAVAILABLE', 'The budget store is unavailable'))
+  }
 }
 
 function decide(budgets: Budgets, ex: Exchange, d: Awaited<ReturnType<Budgets['reserve']>>): void {
