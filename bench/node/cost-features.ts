@@ -23,6 +23,7 @@ export const COST_MODES = [
   ['off', 'features off'],
   ['on', 'pricing + budget + usage splice + cache (miss)'],
   ['hit', 'cache hit'],
+  ['floor', 'node:http, fixed reply, no gateway (the floor)'],
 ] as const
 
 export interface CostRow {

@@ -4,7 +4,8 @@
  * modes: `off` (no pricing, budget, cache or usage splice), `on` (pricing, a budget that never runs
  * out, the include_usage splice, and a cache that always misses: every request is hashed, looked
  * up, recorded and stored), `hit` (the cache on, the same body every time: every request after the
- * first is replayed). The parent sends 'begin' and 'end' over IPC; 'end' answers with the CPU time
+ * first is replayed), `floor` (no gateway: node:http reads the body and answers a fixed reply, the
+ * least any answer costs in Node, for scale). The parent sends 'begin' and 'end' over IPC; 'end' answers with the CPU time
  * used in between, as bench/node/proxy-server.ts does.
  */
 import { createServer } from 'node:http'
@@ -24,11 +25,20 @@ const modes: Record<string, VeloxOptions> = {
     cache: { ttlMs: 60_000, maxBytes: 16 * 1024 * 1024, scope: () => String(request++) },
   },
   hit: { cache: { ttlMs: 600_000 } },
+  floor: {},
 }
 const options = modes[mode]
 if (options === undefined) throw new Error(`unknown mode ${mode}`)
 const gateway = createGateway({ upstream: { origin: upstream, connections: 32 }, offload: false, ...options })
-const server = createServer((req, res) => gateway.handle(req, res))
+const FIXED = Buffer.from(JSON.stringify({ id: 'fixed', object: 'chat.completion', choices: [] }))
+const server = createServer((req, res) => {
+  if (mode !== 'floor') return gateway.handle(req, res)
+  req.on('data', () => {})
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': FIXED.length })
+    res.end(FIXED)
+  })
+})
 let cpu = process.cpuUsage()
 
 process.on('message', (command: string) => {
