@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-// Workspace packages export dist/; tests run against src/ so no build is needed first (TOOLCHAIN.md).
+// Workspace packages export dist/; tests run against src/ so no build is needed first.
 const src = (pkg: string, entry = 'index') =>
   fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url))
 

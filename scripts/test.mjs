@@ -1,5 +1,5 @@
 // Runs vitest once and prints the plain closing line `N passed, N failed` that CI reads
-// (vitest's own summary is not read there; TOOLCHAIN.md). Exits non-zero on any failure.
+// (vitest's own summary is not read there; see .ci/run). Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 

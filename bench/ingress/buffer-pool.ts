@@ -1,6 +1,6 @@
 /**
  * The buffer pool against the plain ways of assembling a body that arrives in several chunks
- * (the seed's "Bumpalo arena vs Vec::from heap" table): Buffer.concat, and Buffer.alloc plus a
+ * (the Rust Velox gateway's "Bumpalo arena vs Vec::from heap" table): Buffer.concat, and Buffer.alloc plus a
  * copy. One operation = assemble the chunks into one Buffer (and, for the pool, give it back).
  * A body that arrives in one chunk is never copied at all, so it is not measured here.
  */

@@ -1,6 +1,6 @@
 /**
  * The field scanner against JSON.parse and the optional simdjson backend on chat bodies (the
- * seed's simd-json table, in Node). One operation = read model, stream and max_tokens from the raw
+ * Rust Velox gateway's simd-json table, in Node). One operation = read model, stream and max_tokens from the raw
  * Buffer; JSON.parse and simdjson must decode the bytes to a string first, as in a real request.
  * "keys last": the fields come after the messages (every parser still reads the whole body).
  * The chat text has a quote or backslash every ~16 bytes, a hard case for a scanner that jumps

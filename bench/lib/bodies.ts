@@ -28,7 +28,7 @@ export function chunksOf(body: Buffer, parts: number): Buffer[] {
   return chunks
 }
 
-/** "4 KB", "1 MB": the size labels of the seed's tables. */
+/** "4 KB", "1 MB": the size labels of the Rust Velox gateway's tables. */
 export function sizeLabel(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${bytes / (1024 * 1024)} MB`
   if (bytes >= 1024) return `${bytes / 1024} KB`

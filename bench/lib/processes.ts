@@ -69,15 +69,21 @@ export interface ProxyProcess extends Started {
   end(): Promise<ProxyReport>
 }
 
-/** Starts bench/node/proxy-server.ts as `kind` in front of `upstream`. */
+/**
+ * Starts bench/node/proxy-server.ts as `kind` in front of `upstream`.
+ *
+ * @param env extra environment: VELOX_CORE runs another copy of the core (compare-cores.ts)
+ */
 export async function startProxy(
   kind: string,
   upstream: string,
   extra: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<ProxyProcess> {
   const script = fileURLToPath(new URL('../node/proxy-server.ts', import.meta.url))
   const child = fork(script, [kind, upstream, ...extra], {
     execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const ask = async <T>(command: string): Promise<T> => {

@@ -1,5 +1,5 @@
 /**
- * The limiter's acquire against plain JavaScript (DESIGN.md: the seed's fetch_sub token bucket, in
+ * The limiter's acquire against plain JavaScript (the Rust Velox gateway's fetch_sub token bucket, in
  * Node): one bucket, a batch of 64, and 10,000 keys through the gateway's own in-process store
  * (hash, table lookup, both buckets), each beside the plain-object equivalent in the same run.
  * The plain versions are what one thread needs; the Atomics versions are what threads can share.

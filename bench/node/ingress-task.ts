@@ -1,5 +1,5 @@
 /**
- * The end-to-end ingress task (the seed's "Arena + simd-json + route resolve vs Heap + serde_json"):
+ * The end-to-end ingress task (the Rust Velox gateway's "Arena + simd-json + route resolve vs Heap + serde_json"):
  * from the body's chunks to the upstream candidates for its model.
  * - Velox: a body in one chunk is used as is (several chunks: pool slab + copy), the scanner reads
  *   the fields, the model is looked up in a Map, and the slab goes back to the pool;

@@ -6,18 +6,24 @@
  * (node:http + gateway.handle, with the offload when a threshold is given; it also measures its
  * event-loop delay). Every proxy keeps up to 32 keep-alive connections to the upstream.
  * The parent sends 'begin' and 'end' over IPC; 'end' answers with the CPU time used in between.
+ * VELOX_CORE (a path to a core's src/index.ts) runs that copy of the core instead of @velox/core:
+ * compare-cores.ts measures two versions side by side.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream'
-import { createGateway, type Gateway } from '@velox/core'
+import { pathToFileURL } from 'node:url'
+import type { Gateway } from '@velox/core'
+import * as published from '@velox/core'
 import { veloxMiddleware } from '@velox/express'
 import express from 'express'
 import { createProxyMiddleware } from 'http-proxy-middleware'
 import { Pool } from 'undici'
 
 const [kind, upstream, threshold] = process.argv.slice(2) as [string, string, string | undefined]
+const core = process.env.VELOX_CORE
+const { createGateway } = (core ? await import(pathToFileURL(core).href) : published) as typeof published
 const CONNECTIONS = 32
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'])
 

@@ -1,5 +1,5 @@
 /**
- * The SharedArrayBuffer RingQueue (the seed's crossbeam channel, in Node) against the plain ways:
+ * The SharedArrayBuffer RingQueue (the Rust Velox gateway's crossbeam channel, in Node) against the plain ways:
  * - within one thread, 1,000 records of 4 Int32s in then out, against a JS array (push/shift) and
  *   a preallocated JS ring: the SAB ring pays for its Atomics and is expected to lose here;
  * - across threads, 100,000 records from the main thread to a worker, against one postMessage per

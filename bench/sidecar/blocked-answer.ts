@@ -1,5 +1,5 @@
 /**
- * How fast the sidecar answers while the main thread is blocked (DESIGN.md's pprof row), against
+ * How fast the sidecar answers while the main thread is blocked (the Rust Velox gateway's pprof row), against
  * a server on the main thread. A client on its own thread scrapes /metrics in a loop while the
  * main thread spins for BLOCK_MS; it reports each answer's latency. Uses the built package.
  *

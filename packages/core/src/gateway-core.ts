@@ -18,6 +18,7 @@ import { Upstream, type UpstreamStats } from './egress/upstream.js'
 import { newCounters, type RequestCounters } from './exchange/counters.js'
 import type { Exchange } from './exchange/exchange.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
+import type { BodyLimits } from './ingress/read-body.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
 import { Limiter, type LimitStats } from './limit/limiter.js'
 import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
@@ -66,6 +67,7 @@ export class GatewayCore implements StageContext {
   readonly budgets: Budgets | undefined
   readonly cache: ResponseCache | undefined
   readonly logger: Logger | undefined
+  readonly bodyLimits: BodyLimits
   /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
   telemetry: TelemetrySink | null = null
   closing = false
@@ -77,6 +79,10 @@ export class GatewayCore implements StageContext {
   constructor(options: ResolvedOptions, events: Events) {
     this.options = options
     this.#events = events
+    this.bodyLimits = Object.freeze({
+      maxBytes: options.maxBodyBytes,
+      timeoutMs: options.timeouts.clientBodyMs,
+    })
     // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
     const { logger, upstreams, sidecar, offload } = options
     this.logger = logger && redactingLogger(logger, [...upstreams.map((u) => u.apiKey), sidecar?.token])
@@ -121,7 +127,7 @@ export class GatewayCore implements StageContext {
     return this.options.usage.ensure ?? this.usageWanted
   }
 
-  /** Runs the exchange's stages from where it stands (stages/run.ts). */
+  /** Runs the exchange's stages from where it stands (stages/run.ts); Exchange.resume() calls it. */
   resume(ex: Exchange): void {
     runStages(this, ex)
   }

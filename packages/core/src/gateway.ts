@@ -75,7 +75,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * @param body a body a framework already parsed (see PreParsedBody); omit to read the stream.
    */
   handle(req: IncomingMessage, res: ServerResponse, body?: PreParsedBody): void {
-    runStages(this.#core, new Exchange(req, res, body))
+    runStages(this.#core, new Exchange(this.#core, req, res, body))
   }
 
   /**

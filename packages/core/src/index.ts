@@ -4,6 +4,11 @@
  * body into pooled buffers, scans the fields it needs without a full parse, and proxies to the
  * upstream over undici, streaming the response back as it arrives.
  *
+ * Comments that mention "the Rust Velox gateway" mean the project this one re-imagines for Node:
+ * Velox (github.com/AidanHT/Velox), a standalone AI inference gateway written in Rust (a lock-free
+ * ingress channel, SIMD JSON parsing, per-worker arenas, pooled HTTP/2 egress, an atomic token
+ * bucket), whose measured tables bench/ re-runs in Node.
+ *
  * This is the public API, and all of it: the gateway, its errors, and the types of its options,
  * stats and events, plus the few helpers the docs describe (DEFAULTS, createLimitBuffer,
  * createBudgetBuffer, the

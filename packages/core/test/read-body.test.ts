@@ -16,7 +16,7 @@ type Read = { err: unknown; body: Buffer; slab: Buffer | null }
 
 function read(req: IncomingMessage, pool: BufferPool, maxBytes = 1024 * 1024): Promise<Read> {
   return new Promise((resolve) =>
-    readBody(req, pool, maxBytes, 0, (err, body, slab) => resolve({ err, body, slab })),
+    readBody(req, pool, { maxBytes, timeoutMs: 0 }, (err, body, slab) => resolve({ err, body, slab }), null),
   )
 }
 

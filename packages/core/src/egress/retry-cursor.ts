@@ -7,11 +7,11 @@
  */
 import { backoffMs, type ResolvedRetry } from './retry-policy.js'
 
-/** What kind of attempt `begin` started. */
-export const FIRST = 0
-export const RETRY = 1
-export const FALLBACK = 2
-
+/**
+ * Made only when an exchange may try again (its first attempt failed or answered a retryable
+ * status), so the common exchange, one attempt that succeeds, allocates no cursor. It starts on
+ * that first attempt: candidate 0, attempt 1.
+ */
 export class RetryCursor {
   readonly #policy: ResolvedRetry
   readonly #candidates: number
@@ -19,17 +19,16 @@ export class RetryCursor {
   readonly #deadlineAt: number
   #candidateIndex = 0
   /** Attempts on the current candidate, the one in flight included. */
-  #attemptOnCandidate = 0
-  #total = 0
+  #attemptOnCandidate = 1
 
   /**
    * @param candidates how many candidates the route gave
-   * @param totalMs the total timeout (0: none)
+   * @param deadlineAt `performance.now()` of the total timeout (0: none)
    */
-  constructor(policy: ResolvedRetry, candidates: number, totalMs: number) {
+  constructor(policy: ResolvedRetry, candidates: number, deadlineAt: number) {
     this.#policy = policy
     this.#candidates = candidates
-    this.#deadlineAt = totalMs > 0 ? performance.now() + totalMs : 0
+    this.#deadlineAt = deadlineAt
   }
 
   /** The candidate of the current (or next) attempt: an index into the route's candidates. */
@@ -37,22 +36,9 @@ export class RetryCursor {
     return this.#candidateIndex
   }
 
-  /** Attempts on the current candidate so far. */
+  /** Attempts on the current candidate so far (a retry when above 1). */
   get attemptOnCandidate(): number {
     return this.#attemptOnCandidate
-  }
-
-  /** Attempts started, over every candidate. */
-  get total(): number {
-    return this.#total
-  }
-
-  /** Counts the attempt about to start and says what it is (FIRST, RETRY or FALLBACK). */
-  begin(): number {
-    this.#total++
-    if (this.#attemptOnCandidate === 0) this.#attemptOnCandidate = 1
-    if (this.#attemptOnCandidate > 1) return RETRY
-    return this.#candidateIndex > 0 ? FALLBACK : FIRST
   }
 
   /**

@@ -21,7 +21,7 @@ export interface UpstreamOptions {
   auth?: UpstreamAuth
   /** Path on the upstream that the part after `prefix` is appended to. */
   basePath?: string
-  /** Connections in the pool (the seed's VELOX_EGRESS_POOL_CONNECTIONS). */
+  /** Connections in the pool (the Rust Velox gateway's VELOX_EGRESS_POOL_CONNECTIONS). */
   connections?: number
   /** Negotiate HTTP/2 over TLS (ALPN). Default: true for https origins. */
   http2?: boolean
@@ -33,9 +33,9 @@ export interface UpstreamOptions {
   headers?: Record<string, string>
   /** TLS settings for https origins (a private CA in tests, for example). */
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string }
-  /** Where a request to the bare prefix goes (the seed's VELOX_UPSTREAM_REQUEST_PATH). */
+  /** Where a request to the bare prefix goes (the Rust Velox gateway's VELOX_UPSTREAM_REQUEST_PATH). */
   requestPath?: string
-  /** Path fetched with GET to open connections before traffic (the seed's VELOX_UPSTREAM_WARMUP_PATH). */
+  /** Path fetched with GET to open connections before traffic (the Rust Velox gateway's VELOX_UPSTREAM_WARMUP_PATH). */
   warmupPath?: string
 }
 

@@ -38,6 +38,11 @@ export const NEXT = 0 // go on with the next stage now
 export const WAIT = 1 // the stage (or what it started) calls `resume` later
 export type StageResult = typeof NEXT | typeof WAIT
 
+/** What runs an exchange's stages (GatewayCore, through stages/run.ts). */
+export interface Runner {
+  resume(ex: Exchange): void
+}
+
 /** Token usage read from a response as it passes (stages/usage.ts implements it). */
 export interface UsageMeter {
   onChunk(chunk: Buffer): void
@@ -98,6 +103,7 @@ export class Exchange implements ErrorAnswer {
   // --- the request (admit) ---
   readonly req: IncomingMessage
   readonly res: ServerResponse
+  readonly runner: Runner
   readonly method: string
   /** The path after the prefix, without the query: `/chat/completions`. */
   path = ''
@@ -188,12 +194,26 @@ export class Exchange implements ErrorAnswer {
   /** Strips what the splice added from the client's stream. */
   usageFilter: ChunkFilter | null = null
 
-  constructor(req: IncomingMessage, res: ServerResponse, preParsed?: Buffer | { parsed: unknown }) {
+  constructor(
+    runner: Runner,
+    req: IncomingMessage,
+    res: ServerResponse,
+    preParsed: Buffer | { parsed: unknown } | undefined,
+  ) {
+    this.runner = runner
     this.req = req
     this.res = res
     this.preParsed = preParsed
     this.method = req.method ?? 'GET'
     this.startedAt = performance.now()
+  }
+
+  /**
+   * Runs the stages from where the exchange stands: called by whatever a stage that returned WAIT
+   * started (the body reader, the offload worker, the limiter's queue, the upstream dispatch).
+   */
+  resume(): void {
+    this.runner.resume(this)
   }
 
   /** Answers with the gateway's own error: the runner goes straight to the respond stage. */

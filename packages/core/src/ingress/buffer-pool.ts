@@ -1,9 +1,9 @@
 /**
- * Reusable slabs for request bodies (the seed's per-worker arena, in Node form).
+ * Reusable slabs for request bodies (the Rust Velox gateway's per-worker arena, in Node form).
  *
  * Size classes are powers of two from 4 KiB up to the largest body allowed. A body under 4 KiB,
  * or one that arrives in a single chunk, never comes here: copying it would cost more than it
- * saves (DESIGN.md: no gain at 512 B). A slab is handed back only when the upstream has consumed it
+ * saves (bench/ingress/buffer-pool.ts, bench/RESULTS.md: no gain at 512 B). A slab is handed back only when the upstream has consumed it
  * and no retry can still need it; the reader only ever forwards `slab.subarray(0, length)`, so
  * stale bytes from an earlier request can never leave the process.
  *

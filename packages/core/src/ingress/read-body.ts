@@ -10,21 +10,32 @@ import { type BufferPool, MIN_SLAB_BYTES } from './buffer-pool.js'
 
 const EMPTY = Buffer.alloc(0)
 
-/** `err` is null on success; CLIENT_GONE when the client went away (nothing left to answer). */
-export type BodyCallback = (
+/**
+ * `err` is null on success; CLIENT_GONE when the client went away (nothing left to answer).
+ * `owner` is the value given to readBody, so one function can serve every request (no closure each).
+ */
+export type BodyCallback<T> = (
   err: VeloxError | typeof CLIENT_GONE | null,
   body: Buffer,
   slab: Buffer | null,
+  owner: T,
 ) => void
+
+/** The bounds on a body: its size (413), and the time it may take to arrive (408; 0: none). */
+export interface BodyLimits {
+  readonly maxBytes: number
+  readonly timeoutMs: number
+}
 
 export const CLIENT_GONE = Symbol('client gone')
 
-class BodyReader {
+class BodyReader<T> {
   readonly req: IncomingMessage
   readonly pool: BufferPool
   readonly maxBytes: number
   readonly expected: number
-  readonly done: BodyCallback
+  readonly done: BodyCallback<T>
+  readonly owner: T
   timer: NodeJS.Timeout | undefined = undefined
   first: Buffer | null = null
   parts: Buffer[] | null = null
@@ -32,18 +43,13 @@ class BodyReader {
   length = 0
   finished = false
 
-  constructor(
-    req: IncomingMessage,
-    pool: BufferPool,
-    maxBytes: number,
-    expected: number,
-    done: BodyCallback,
-  ) {
+  constructor(req: IncomingMessage, pool: BufferPool, limits: BodyLimits, done: BodyCallback<T>, owner: T) {
     this.req = req
     this.pool = pool
-    this.maxBytes = maxBytes
-    this.expected = expected
+    this.maxBytes = limits.maxBytes
+    this.expected = declaredLength(req)
     this.done = done
+    this.owner = owner
     this.onData = this.onData.bind(this)
     this.onEnd = this.onEnd.bind(this)
     this.onGone = this.onGone.bind(this)
@@ -91,7 +97,7 @@ class BodyReader {
     if (this.slab !== null) body = this.slab.subarray(0, this.length)
     else if (this.parts !== null) body = Buffer.concat(this.parts, this.length)
     else body = this.first ?? EMPTY
-    this.done(null, body, this.slab)
+    this.done(null, body, this.slab, this.owner)
   }
 
   onGone(): void {
@@ -111,7 +117,7 @@ class BodyReader {
     this.parts = null
     // Discard the rest of the body; the error response closes the connection.
     if (err !== CLIENT_GONE) this.req.resume()
-    this.done(err, EMPTY, null)
+    this.done(err, EMPTY, null, this.owner)
   }
 
   cleanup(): void {
@@ -124,30 +130,40 @@ class BodyReader {
   }
 }
 
+/** The Content-Length the client declared; 0 when it declared none (or nothing readable). */
+function declaredLength(req: IncomingMessage): number {
+  const declared = req.headers['content-length']
+  const expected = declared === undefined ? 0 : Number(declared)
+  return Number.isFinite(expected) ? expected : 0
+}
+
 /** The 413 message, shared with bodies a framework's parser read (see stages/20-read.ts). */
 export function tooLarge(maxBytes: number): string {
   return `Request body is larger than the gateway allows (${maxBytes} bytes)`
 }
 
 /**
- * Reads `req`'s body and calls `done` once. `slab`, when not null, must be given back to the pool
- * by the caller once the body is no longer needed.
+ * Reads `req`'s body and calls `done` once, with `owner`. `slab`, when not null, must be given back
+ * to the pool by the caller once the body is no longer needed.
+ *
+ * @example
+ * readBody(req, pool, { maxBytes: 1 << 20, timeoutMs: 30_000 }, (err, body, slab, owner) => {}, exchange)
  */
-export function readBody(
+export function readBody<T>(
   req: IncomingMessage,
   pool: BufferPool,
-  maxBytes: number,
-  timeoutMs: number,
-  done: BodyCallback,
+  limits: BodyLimits,
+  done: BodyCallback<T>,
+  owner: T,
 ): void {
+  const { maxBytes, timeoutMs } = limits
   const declared = req.headers['content-length']
-  const expected = declared === undefined ? 0 : Number(declared)
-  if (expected > maxBytes) {
+  if (declared !== undefined && Number(declared) > maxBytes) {
     req.resume()
-    return done(new VeloxError('VELOX_ERR_BODY_TOO_LARGE', tooLarge(maxBytes)), EMPTY, null)
+    return done(new VeloxError('VELOX_ERR_BODY_TOO_LARGE', tooLarge(maxBytes)), EMPTY, null, owner)
   }
-  if (req.readableEnded) return done(null, EMPTY, null)
-  const reader = new BodyReader(req, pool, maxBytes, Number.isFinite(expected) ? expected : 0, done)
+  if (req.readableEnded) return done(null, EMPTY, null, owner)
+  const reader = new BodyReader(req, pool, limits, done, owner)
   req.on('data', reader.onData)
   req.on('end', reader.onEnd)
   req.on('error', reader.onGone)

@@ -1,6 +1,6 @@
 /**
  * The optional `simdjson` backend (`parser: 'simdjson'`), on the npm package `simdjson` 0.9.2 (an
- * optionalDependency, loaded only when asked for). DESIGN.md measured it slower than the scanner
+ * optionalDependency, loaded only when asked for). bench/json/extract-fields.ts measures it slower than the scanner
  * on chat bodies (it needs a JS string, then builds the whole object through N-API), so it is never
  * the default; it exists for comparison and for users who want a validating C++ parser.
  *

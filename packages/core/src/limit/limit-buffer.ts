@@ -1,6 +1,6 @@
 /**
  * `createLimitBuffer()`: the shared memory for gateways in several worker_threads of one process
- * to share one set of limits (DESIGN.md, Scale). Make it once, send it to each thread, and pass it
+ * to share one set of limits (docs/reference/options.md, the limit section). Make it once, send it to each thread, and pass it
  * as `limit.store.buffer`; every thread must use the same `limit` options.
  */
 import { DEFAULTS } from '../config/defaults.js'

@@ -49,9 +49,9 @@ export interface SharedStoreOptions {
 }
 
 export interface LimitOptions {
-  /** Requests per minute per key (the seed's VELOX_RATE_LIMIT_RPM). */
+  /** Requests per minute per key (the Rust Velox gateway's VELOX_RATE_LIMIT_RPM). */
   rpm?: number
-  /** Requests a key may make at once: the requests bucket's capacity (the seed's VELOX_RATE_LIMIT_BURST). */
+  /** Requests a key may make at once: the requests bucket's capacity (the Rust Velox gateway's VELOX_RATE_LIMIT_BURST). */
   burst?: number
   /** Tokens (prompt + completion) per minute per key; unset: no token limit. */
   tpm?: number

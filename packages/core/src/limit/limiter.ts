@@ -1,5 +1,5 @@
 /**
- * The limit step of the request path (DESIGN.md step 5): finds the caller's key and the policy
+ * The limit stage of the request path (stages/50-limit.ts): finds the caller's key and the policy
  * (base limits or the first matching override), reserves one request and the estimated tokens,
  * and then either sends the request on, lets it wait in the admission queue, or answers it (429
  * rate limited, 503 queue full or store unavailable), always with the x-ratelimit-* headers the
@@ -29,8 +29,6 @@ export interface LimitHost {
   readonly logger: Logger | undefined
   /** Logs (or emits a process warning) once per code for the gateway's life. */
   warnOnce(code: string, message: string): void
-  /** Runs the exchange's next stages: after an admission, or to answer a failed one (stages/run.ts). */
-  resume(ex: Exchange): void
 }
 
 export interface LimitStats {
@@ -382,7 +380,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
     }
     this.#counts.cancelled++
     w.ex.left()
-    this.#host.resume(w.ex)
+    w.ex.resume()
   }
 
   /** Bookkeeping for a waiter that left the queue. */
@@ -394,7 +392,7 @@ export class Limiter implements AdmissionHandler<Waiter> {
 
   #send(w: Waiter): void {
     w.finish()
-    this.#host.resume(w.ex)
+    w.ex.resume()
   }
 
   #limitedCode(w: Waiter): VeloxErrorCode {
@@ -417,6 +415,6 @@ export class Limiter implements AdmissionHandler<Waiter> {
       headers['retry-after-ms'] = String(Math.max(1, Math.ceil(retryAfterUs / 1000)))
     }
     w.ex.fail(new VeloxError(code, message), headers)
-    this.#host.resume(w.ex)
+    w.ex.resume()
   }
 }

@@ -8,9 +8,9 @@
  * capacity. So each microsecond of elapsed time is turned into tokens once, by one thread, and the
  * leftover part of a step is kept for the next refill (no drift).
  *
- * Why not the seed's single fetch_sub fast path: a bucket that refills on one path and subtracts on
+ * Why not the Rust Velox gateway's single fetch_sub fast path: a bucket that refills on one path and subtracts on
  * another lets two threads each see the idle bucket, each refill it to the capacity, and each take
- * a capacity's worth: 2x the burst after idle (DESIGN.md). Here taking is a compare-and-exchange
+ * a capacity's worth: 2x the burst after idle. Here taking is a compare-and-exchange
  * that never lets TOKENS go below what is taken, and refill credits time exactly once.
  *
  * The microsecond clock is kept modulo 2^32 (it wraps every 71.6 min): differences are taken as

@@ -1,6 +1,6 @@
 /**
  * Scans large bodies on a worker thread, so a 16 MB body does not stall every other request on the
- * event loop for the length of its scan (the seed's spawn_blocking). On from 1 MiB by default:
+ * event loop for the length of its scan (the Rust Velox gateway's spawn_blocking). On from 1 MiB by default:
  * bench/node/offload.ts measured a 1 MB chat body holding the loop for milliseconds inline and
  * under 0.1 ms offloaded (docs/guide/performance.md has the numbers and the reasoning).
  *

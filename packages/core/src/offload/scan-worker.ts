@@ -1,5 +1,5 @@
 /**
- * The offload worker: scans large request bodies off the main thread (the seed's spawn_blocking
+ * The offload worker: scans large request bodies off the main thread (the Rust Velox gateway's spawn_blocking
  * for bodies over 1 MB). It blocks in Atomics.wait on the request ring, reads each body in place
  * from a shared slab (no copy), runs the same scanner as the main thread, and writes the offsets
  * and numbers into the result ring; the main thread decodes the strings itself. Slabs arrive once

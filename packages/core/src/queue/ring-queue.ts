@@ -1,6 +1,6 @@
 /**
  * A single-producer, single-consumer ring of fixed-size Int32 records in a SharedArrayBuffer,
- * for hand-off between threads (DESIGN.md: 10 us vs 20 us for postMessage on a 4 KB hand-off,
+ * for hand-off between threads (bench/queue/ring-queue.ts, bench/RESULTS.md: 10 us vs 20 us for postMessage on a 4 KB hand-off,
  * 3-4x the throughput; within one thread a plain JS ring is faster, so this is only for crossing
  * threads). HEAD and TAIL are free-running 32-bit counters: `(tail - head) | 0` is the size even
  * after they wrap. The producer never blocks: when the ring is full `claim()` returns -1 and the

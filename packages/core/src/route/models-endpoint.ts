@@ -17,8 +17,6 @@ export interface ModelsHost {
   /** Every upstream, the default first. */
   readonly upstreams: readonly Upstream[]
   readonly logger: Logger | undefined
-  /** Runs the exchange's next stages (respond, account, release) once it is answered. */
-  resume(ex: Exchange): void
 }
 
 interface ModelEntry {
@@ -34,13 +32,13 @@ export function answerModels(host: ModelsHost, ex: Exchange): void {
     const data = host.router
       .listedModels()
       .map((id) => ({ id, object: 'model', created: 0, owned_by: 'velox' }))
-    return respond(host, ex, data)
+    return respond(ex, data)
   }
   mergeFromUpstreams(host.upstreams, host.logger).then(
     (data) => {
-      if (data !== undefined) return respond(host, ex, data)
+      if (data !== undefined) return respond(ex, data)
       ex.fail(new VeloxError('VELOX_ERR_UPSTREAM_UNREACHABLE', 'No upstream answered the list of models'))
-      host.resume(ex)
+      ex.resume()
     },
     () => {},
   )
@@ -74,10 +72,10 @@ async function mergeFromUpstreams(
   return [...merged.values()]
 }
 
-function respond(host: ModelsHost, ex: Exchange, data: unknown[]): void {
+function respond(ex: Exchange, data: unknown[]): void {
   const body = JSON.stringify({ object: 'list', data })
   ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
   ex.res.end(body)
   ex.answered(200)
-  host.resume(ex)
+  ex.resume()
 }

@@ -2,7 +2,7 @@
  * Profiles of the MAIN thread, taken from the sidecar worker through an inspector session
  * connected to it (`Session.connectToMainThread()`). The inspector delivers the commands to the
  * main isolate by interrupt, so a profile starts and stops even while the main event loop is busy,
- * which is when one is wanted (DESIGN.md: answered in 2-4 ms while the main loop was blocked).
+ * which is when one is wanted (bench/sidecar/blocked-answer.ts: answered in 2-4 ms while the main loop was blocked).
  * Starting the CPU profiler costs the main thread time proportional to its code size (1.2 s on a
  * 1 GB heap, measured): that is the price of a profile, paid only when one is asked for.
  * V8 does not log code it compiled on-stack (OSR) before the profile started: a loop that was

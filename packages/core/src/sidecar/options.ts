@@ -11,7 +11,7 @@ import { boolean, fail, integer } from '../validate.js'
 export interface SidecarOptions {
   /** Interface to bind. Anything but loopback requires `token`. Default `127.0.0.1`. */
   host?: string
-  /** TCP port; 0 picks a free one (see `gateway.sidecar.url`). Default 6060, as the seed's pprof. */
+  /** TCP port; 0 picks a free one (see `gateway.sidecar.url`). Default 6060, as the Rust Velox gateway's pprof. */
   port?: number
   /** When set, every request needs `Authorization: Bearer <token>` (401 otherwise). */
   token?: string

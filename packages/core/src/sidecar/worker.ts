@@ -1,7 +1,7 @@
 /**
  * The sidecar worker thread (a lazy entry, started by sidecar/main.ts). It serves pprof profiles
  * of the main thread and Prometheus metrics on its own event loop, so both answer while the main
- * thread is busy: the seed's "pprof on its own OS thread, :6060", in Node.
+ * thread is busy: the Rust Velox gateway's "pprof on its own OS thread, :6060", in Node.
  */
 import type { AddressInfo } from 'node:net'
 import { parentPort, workerData } from 'node:worker_threads'

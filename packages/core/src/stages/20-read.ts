@@ -8,20 +8,20 @@ import { VeloxError } from '../errors.js'
 import type { RequestCounters } from '../exchange/counters.js'
 import { type Exchange, NEXT, type StageResult, WAIT } from '../exchange/exchange.js'
 import type { BufferPool } from '../ingress/buffer-pool.js'
-import { CLIENT_GONE, readBody, tooLarge } from '../ingress/read-body.js'
+import { type BodyLimits, CLIENT_GONE, readBody, tooLarge } from '../ingress/read-body.js'
 
 export interface ReadContext {
-  readonly options: { readonly maxBodyBytes: number; readonly timeouts: { readonly clientBodyMs: number } }
+  /** maxBodyBytes and timeouts.clientBodyMs, as one object made once per gateway. */
+  readonly bodyLimits: BodyLimits
   readonly bufferPool: BufferPool
   readonly counters: RequestCounters
   /** Logs (or emits a process warning) once per code for the gateway's life. */
   warnOnce(code: string, message: string): void
-  /** Runs the exchange's next stages (stages/run.ts). */
-  resume(ex: Exchange): void
 }
 
 export function read(ctx: ReadContext, ex: Exchange): StageResult {
-  const maxBytes = ctx.options.maxBodyBytes
+  const limits = ctx.bodyLimits
+  const maxBytes = limits.maxBytes
   const preParsed = ex.preParsed
   if (preParsed !== undefined) {
     const raw = Buffer.isBuffer(preParsed)
@@ -37,16 +37,24 @@ export function read(ctx: ReadContext, ex: Exchange): StageResult {
     ex.decoded = true
     return NEXT
   }
-  readBody(ex.req, ctx.bufferPool, maxBytes, ctx.options.timeouts.clientBodyMs, (err, bytes, slab) => {
-    if (err === CLIENT_GONE) ex.left()
-    else if (err !== null) ex.fail(err, undefined, true)
-    else {
-      ex.body = bytes
-      ex.slab = slab
-    }
-    ctx.resume(ex)
-  })
+  readBody(ex.req, ctx.bufferPool, limits, bodyRead, ex)
   return WAIT
+}
+
+/** One function for every exchange (the exchange comes back as the owner): no closure per request. */
+function bodyRead(
+  err: VeloxError | typeof CLIENT_GONE | null,
+  bytes: Buffer,
+  slab: Buffer | null,
+  ex: Exchange,
+): void {
+  if (err === CLIENT_GONE) ex.left()
+  else if (err !== null) ex.fail(err, undefined, true)
+  else {
+    ex.body = bytes
+    ex.slab = slab
+  }
+  ex.resume()
 }
 
 function reserialize(ctx: ReadContext, parsed: unknown): Buffer {

@@ -20,7 +20,6 @@ export interface ExtractContext {
   /** Scans large bodies on a worker thread; null when `offload` is off. */
   readonly offload: OffloadScanner | null
   readonly router: Router
-  resume(ex: Exchange): void
 }
 
 export function extract(ctx: ExtractContext, ex: Exchange): StageResult {
@@ -33,7 +32,7 @@ export function extract(ctx: ExtractContext, ex: Exchange): StageResult {
       if (isGone(ex)) ex.left()
       else if (err !== null) ex.fail(invalidJson(err))
       else check(ctx, ex, fields!)
-      ctx.resume(ex)
+      ex.resume()
     })
     return WAIT
   }

@@ -16,7 +16,6 @@ export interface CacheContext {
   readonly cache: ResponseCache | undefined
   /** The limit's key function (`limit.key`), the default cache scope. */
   readonly callerKeyOf: ((req: IncomingMessage) => string | undefined) | undefined
-  resume(ex: Exchange): void
 }
 
 export function cache(ctx: CacheContext, ex: Exchange): StageResult {
@@ -48,7 +47,7 @@ export function cache(ctx: CacheContext, ex: Exchange): StageResult {
   }
   found.then((r) => {
     take(ex, r)
-    ctx.resume(ex)
+    ex.resume()
   })
   return WAIT
 }

@@ -24,7 +24,6 @@ export interface BudgetContext {
   /** The limit's key function (`limit.key`), the default budget key. */
   readonly callerKeyOf: ((req: IncomingMessage) => string | undefined) | undefined
   readonly logger: Logger | undefined
-  resume(ex: Exchange): void
 }
 
 export function budget(ctx: BudgetContext, ex: Exchange): StageResult {
@@ -54,11 +53,11 @@ export function budget(ctx: BudgetContext, ex: Exchange): StageResult {
   decision.then(
     (d) => {
       decide(budgets, ex, d)
-      ctx.resume(ex)
+      ex.resume()
     },
     (err: Error) => {
       unavailable(ctx, ex, err)
-      ctx.resume(ex)
+      ex.resume()
     },
   )
   return WAIT

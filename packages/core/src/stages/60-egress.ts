@@ -1,7 +1,7 @@
 /**
  * Stage 8, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
- * and streams the chosen response to the client as it arrives (DESIGN.md of the Rust Velox gateway
- * measured undici `dispatch` with a handler at 0.4-0.6x the CPU of request() + pipeline()). One
+ * and streams the chosen response to the client as it arrives (undici `dispatch` with a handler, at
+ * 0.4-0.6x the CPU of request() + pipeline(): bench/node/proxy-load.ts, bench/RESULTS.md). One
  * `Dispatch` per exchange ties three small pieces together: the undici handler of each attempt
  * (egress/upstream-attempt.ts), the retry and fallback cursor (egress/retry-cursor.ts) and the
  * client-side writer (http/client-writer.ts). When the exchange is over (answered, failed, or its
@@ -17,7 +17,7 @@ import { errors as undiciErrors } from 'undici'
 import { replay } from '../cache/replay.js'
 import type { ResponseCache } from '../cache/response-cache.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
-import { FALLBACK, RETRY, RetryCursor } from '../egress/retry-cursor.js'
+import { RetryCursor } from '../egress/retry-cursor.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
 import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.js'
 import { upstreamErrorCode } from '../egress/upstream-errors.js'
@@ -45,7 +45,6 @@ export interface EgressContext {
   readonly spliceUsage: boolean
   /** The response cache (a miss's answer is recorded as it passes); undefined when off. */
   readonly cache: ResponseCache | undefined
-  resume(ex: Exchange): void
 }
 
 const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the connection')
@@ -71,30 +70,41 @@ export function egress(ctx: EgressContext, ex: Exchange): StageResult {
 class Dispatch implements AttemptOwner {
   readonly #ctx: EgressContext
   readonly #ex: Exchange
-  readonly #cursor: RetryCursor
+  /** Made when the first attempt fails or answers a retryable status (most exchanges never need one). */
+  #cursor: RetryCursor | null = null
   readonly #writer: ClientWriter
   #attempt: UpstreamAttempt | null = null
   #retryTimer: NodeJS.Timeout | undefined = undefined
   /** The wait before the next attempt, chosen when a retryable response's headers came. */
   #pendingWait = 0
   #deadlineTimer: NodeJS.Timeout | undefined = undefined
+  #deadlineAt = 0
   #deadlineHit = false
   #finished = false
-  readonly #onClientClose = (): void => this.#clientClosed()
+  /** The one function made per exchange: the client's `close` listener. */
+  readonly #onClientClose: () => void
 
   constructor(ctx: EgressContext, ex: Exchange) {
     this.#ctx = ctx
     this.#ex = ex
-    const totalMs = ctx.options.timeouts.totalMs
-    this.#cursor = new RetryCursor(ctx.options.retry, ex.candidates.length, totalMs)
     this.#writer = new ClientWriter(ex.res)
+    this.#onClientClose = this.#clientClosed.bind(this)
     ex.res.on('close', this.#onClientClose)
   }
 
   start(): void {
     const totalMs = this.#ctx.options.timeouts.totalMs
-    if (totalMs > 0) this.#deadlineTimer = setTimeout(() => this.#onDeadline(), totalMs)
+    if (totalMs > 0) {
+      this.#deadlineAt = performance.now() + totalMs
+      this.#deadlineTimer = setTimeout(() => this.#onDeadline(), totalMs)
+    }
     this.#launch()
+  }
+
+  /** The cursor over candidates and attempts, made the first time another attempt is considered. */
+  #next(upstreamAsked: number | undefined): number | undefined {
+    this.#cursor ??= new RetryCursor(this.#ctx.options.retry, this.#ex.candidates.length, this.#deadlineAt)
+    return this.#cursor.next(upstreamAsked)
   }
 
   /** Sends the current attempt to the current candidate. */
@@ -103,15 +113,17 @@ class Dispatch implements AttemptOwner {
     const ex = this.#ex
     if (this.#finished || ex.clientGone) return
     const cursor = this.#cursor
-    const candidate = ex.candidates[cursor.candidateIndex]!
+    const index = cursor === null ? 0 : cursor.candidateIndex
+    const candidate = ex.candidates[index]!
     const upstream = candidate.upstream
     upstream.attempts++
-    const kind = cursor.begin()
-    if (kind === RETRY) upstream.retries++
-    else if (kind === FALLBACK) upstream.fallbacks++
+    if (cursor !== null) {
+      if (cursor.attemptOnCandidate > 1) upstream.retries++
+      else if (index > 0) upstream.fallbacks++
+    }
     ex.candidate = candidate
-    ex.attempts = cursor.total
-    ex.fallbacks = cursor.candidateIndex
+    ex.attempts++
+    ex.fallbacks = index
     const { pathAndQuery, modelStart } = ex
     const config = upstream.config
     const path =
@@ -132,9 +144,9 @@ class Dispatch implements AttemptOwner {
     const attempt = new UpstreamAttempt(this, upstream)
     this.#attempt = attempt
     ex.attempt = attempt
-    if (cursor.total > 1) {
+    if (cursor !== null) {
       this.#ctx.logger?.info(
-        { upstream: config.name, attempt: cursor.attemptOnCandidate, total: cursor.total },
+        { upstream: config.name, attempt: cursor.attemptOnCandidate, total: ex.attempts },
         'velox: upstream attempt',
       )
     }
@@ -160,7 +172,7 @@ class Dispatch implements AttemptOwner {
     const parsed = clientResponseHeaders(raw)
     const { eventStream, retryAfter, retryAfterMs: retryAfterMsHeader } = parsed
     if (ctx.options.retry.statuses.has(status)) {
-      const wait = this.#cursor.next(retryAfterMs(retryAfterMsHeader, retryAfter))
+      const wait = this.#next(retryAfterMs(retryAfterMsHeader, retryAfter))
       if (wait !== undefined) {
         attempt.upstream.failures++
         attempt.discardBody() // read its body to keep the connection, then retry
@@ -242,7 +254,7 @@ class Dispatch implements AttemptOwner {
     const code: VeloxErrorCode = this.#deadlineHit
       ? 'VELOX_ERR_UPSTREAM_TOTAL_TIMEOUT'
       : upstreamErrorCode(err)
-    const wait = this.#deadlineHit ? undefined : this.#cursor.next(undefined)
+    const wait = this.#deadlineHit ? undefined : this.#next(undefined)
     ctx.logger?.warn(
       { upstream: name, code, err: describe(err), retry: wait !== undefined },
       'velox: upstream attempt failed',
@@ -304,7 +316,7 @@ class Dispatch implements AttemptOwner {
     ex.res.off('close', this.#onClientClose)
     this.#writer.close()
     ex.committed = this.#writer.committed
-    this.#ctx.resume(ex)
+    ex.resume()
   }
 }
 

@@ -21,7 +21,7 @@
 
 /** Int32 slots per record: 64 bytes, so a record never shares a cache line with the next one. */
 export const TELEMETRY_RECORD_INT32S = 16
-/** Records in the ring (a power of two): 16,384 as the seed's channel, 1 MiB of shared memory. */
+/** Records in the ring (a power of two): 16,384 as the Rust Velox gateway's channel, 1 MiB of shared memory. */
 export const TELEMETRY_RING_RECORDS = 16_384
 
 /** Slot 0 of every record. */
