@@ -304,7 +304,7 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
     ensure: boolean(
       'Splice stream_options.include_usage into streamed chats that did not ask, and strip the extra chunk.',
       undefined,
-      { 'x-default': 'on with limit.tpm, budget, pricing or a usage listener' },
+      { 'x-default': 'on with limit.tpm, budget, pricing, or a usage reader (listener, metrics)' },
     ),
   }),
   pricing: {
