@@ -16,6 +16,8 @@ import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchRingQueue } from './queue/ring-queue.js'
+import { benchTranslate } from './translate/translate.js'
+import { benchTranslateLoad, TRANSLATE_LOAD_SETUP } from './translate/translate-load.js'
 
 const started = Date.now()
 const load = loadavg()[0]!.toFixed(1)
@@ -24,7 +26,9 @@ const scan = benchExtractFields()
 const queue = await benchRingQueue()
 const ingress = benchIngressTask()
 const limit = await benchLimit()
+const translate = benchTranslate()
 const proxies = await benchProxyLoad()
+const translateLoad = await benchTranslateLoad()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
 const costFeatures = await benchCostFeatures()
@@ -133,6 +137,11 @@ microTables(
   "Body chunks to upstream candidates: pool + scan + route lookup + rate-limit acquire (the gateway's in-process store) against Buffer.concat + JSON.parse + object lookup + a Map counter.",
   ingress,
 )
+microTables(
+  'Translation (bench/translate/translate.ts)',
+  "What a translated request costs beside pass-through's own per-request work (issue 11): the translation's CPU, not the whole proxied request's. Translated CPU per request over pass-through's is 1 / the ratio.",
+  translate,
+)
 
 lines.push(
   '## Load: Velox against plain proxies (bench/node/proxy-load.ts)',
@@ -154,6 +163,21 @@ for (const table of proxies) {
   }
   lines.push('')
 }
+
+lines.push(
+  '## Translation under load (bench/translate/translate-load.ts)',
+  '',
+  `One gateway process in front of @velox/mock-upstream, autocannon on 127.0.0.1; the same 4 KB conversation passed through (client and upstream in one format) and translated (the other format), interleaved; ${TRANSLATE_LOAD_SETUP}. CPU is the gateway process's own, per completed request. Issue 11 aims at translated SSE <= 1.5x pass-through.`,
+  '',
+  '| request | pass-through CPU/req | translated CPU/req | translated / pass-through | failed |',
+  '|---|---:|---:|---:|---:|',
+)
+for (const r of translateLoad) {
+  lines.push(
+    `| ${r.case} | ${fmt(r.passThroughMicros)} us | ${fmt(r.translatedMicros)} us | ${x(r.ratio)} | ${r.failures} |`,
+  )
+}
+lines.push('')
 
 lines.push(
   '## Offload of large bodies (bench/node/offload.ts)',

@@ -11,6 +11,8 @@ describe('bench files', () => {
     ['../node/proxy-load.js', 'benchProxyLoad'],
     ['../node/offload.js', 'benchOffloadCost'],
     ['../node/offload.js', 'benchOffloadUnderLoad'],
+    ['../translate/translate.js', 'benchTranslate'],
+    ['../translate/translate-load.js', 'benchTranslateLoad'],
   ])('%s exports %s', async (path, name) => {
     const module = (await import(path)) as Record<string, unknown>
     expect(typeof module[name]).toBe('function')

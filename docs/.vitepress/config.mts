@@ -16,6 +16,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Express, Koa and Fastify', link: '/guide/frameworks' },
           { text: 'Upstreams, routing, retries', link: '/guide/routing' },
+          { text: 'Providers: OpenAI and Anthropic', link: '/guide/providers' },
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Performance', link: '/guide/performance' },
           { text: 'Observability', link: '/guide/observability' },

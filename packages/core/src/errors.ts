@@ -53,6 +53,16 @@ export const ERRORS = {
     type: 'invalid_request_error',
     message: 'A request field has the wrong type',
   },
+  VELOX_ERR_UNSUPPORTED_FIELD: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: "A request field has no equivalent in the upstream's API",
+  },
+  VELOX_ERR_UNSUPPORTED_ENDPOINT: {
+    status: 404,
+    type: 'not_found_error',
+    message: "The endpoint has no equivalent in the upstream's API",
+  },
   VELOX_ERR_INVALID_PATH: {
     status: 400,
     type: 'invalid_request_error',
@@ -82,6 +92,11 @@ export const ERRORS = {
     status: 502,
     type: 'server_error',
     message: 'The TLS handshake with the upstream failed',
+  },
+  VELOX_ERR_UPSTREAM_INVALID_RESPONSE: {
+    status: 502,
+    type: 'server_error',
+    message: 'The upstream sent a response the gateway could not translate',
   },
   VELOX_ERR_UPSTREAM_CONNECT_TIMEOUT: {
     status: 504,

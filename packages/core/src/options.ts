@@ -23,6 +23,11 @@ import {
 } from './route/route-options.js'
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
+import {
+  resolveTranslate,
+  type TranslateOptions,
+  type TranslateOptionsInput,
+} from './translate/translate-options.js'
 import { type ResolvedUsage, resolveUsage, type UsageOptions } from './usage/usage-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
@@ -43,6 +48,8 @@ export type {
 } from './limit/limit-options.js'
 export type { OffloadOptions } from './offload/offload-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
+export type { ApiFormat } from './translate/formats.js'
+export type { TranslateOptionsInput } from './translate/translate-options.js'
 export type { UsageOptions } from './usage/usage-options.js'
 
 export interface Logger {
@@ -100,6 +107,8 @@ export interface VeloxOptions {
   sidecar?: SidecarOptions | false
   /** Called once per finished request that reached an upstream, with its tokens (also `gateway.on('usage')`). */
   onUsage?: (event: UsageEvent) => void
+  /** Translation between OpenAI and Anthropic formats (docs/guide/providers.md). */
+  translate?: TranslateOptionsInput
   /** Exact usage on streams (docs/guide/cost-and-caching.md). */
   usage?: UsageOptions
   /** Prices per million tokens by model glob; cost appears in usage events, metrics and stats(). */
@@ -127,6 +136,7 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined
   readonly sidecar: ResolvedSidecar | undefined
   readonly onUsage: ((event: UsageEvent) => void) | undefined
+  readonly translate: TranslateOptions
   readonly usage: ResolvedUsage
   /** Undefined when no pricing is given. */
   readonly pricing: readonly ResolvedPriceRule[] | undefined
@@ -186,6 +196,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     logger,
     sidecar: resolveSidecar(options.sidecar),
     onUsage: options.onUsage,
+    translate: resolveTranslate(options.translate),
     usage: resolveUsage(options.usage),
     pricing: resolvePricing(options.pricing),
     budget: resolveBudget(options.budget),

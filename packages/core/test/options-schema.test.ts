@@ -36,6 +36,7 @@ const upstream: Full<UpstreamOptions> = {
   origin: 'https://llm.example',
   apiKey: 'sk-test',
   auth: 'bearer',
+  format: 'openai',
   basePath: '/v1',
   connections: 2,
   http2: true,
@@ -103,6 +104,7 @@ const everyOption: Full<VeloxOptions> = {
     models: ['gpt-*'],
     when: 'header',
   },
+  translate: { defaultMaxTokens: 1, ignoreFields: ['seed'] },
 }
 // The other side of the store union, so that `limit.store.buffer` is covered too.
 const sharedStore: Full<SharedStoreOptions> = { buffer: new SharedArrayBuffer(8) }
@@ -136,6 +138,7 @@ describe('the options schema', () => {
       'limit.store',
       'retry',
       'timeouts',
+      'translate',
       'upstream',
       'upstream.tls',
       'usage',

@@ -13,6 +13,7 @@ describe('resolveOptions', () => {
         origin: 'https://api.openai.com',
         apiKey: undefined,
         auth: 'bearer',
+        format: 'openai',
         basePath: '/v1',
         connections: availableParallelism(),
         http2: true,
@@ -28,7 +29,7 @@ describe('resolveOptions', () => {
     expect(o.modelsEndpoint).toBe('proxy')
     expect(o.retry).toEqual({
       attempts: 2,
-      statuses: new Set([408, 409, 429, 500, 502, 503, 504]),
+      statuses: new Set([408, 409, 429, 500, 502, 503, 504, 529]),
       baseDelayMs: 200,
       maxDelayMs: 5000,
       maxRetryAfterMs: 10000,
@@ -45,6 +46,38 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ offload: {} }).offload).toEqual({ thresholdBytes: 1024 * 1024 })
     expect(resolveOptions({ offload: { thresholdBytes: 4096 } }).offload).toEqual({ thresholdBytes: 4096 })
     expect(resolveOptions({ offload: false }).offload).toBeUndefined()
+  })
+
+  it('takes the upstream format from auth unless set, and checks translate', () => {
+    const formats = (upstreams: object[]) =>
+      resolveOptions({ upstreams } as never).upstreams.map((u) => u.format)
+    expect(
+      formats([
+        { name: 'a' },
+        { name: 'b', auth: 'anthropic' },
+        { name: 'c', auth: 'anthropic', format: 'openai' },
+      ]),
+    ).toEqual(['openai', 'anthropic', 'openai'])
+    expect(resolveOptions().translate).toEqual({ defaultMaxTokens: 4096, ignoreFields: new Set() })
+    expect(resolveOptions({ translate: { defaultMaxTokens: 10, ignoreFields: ['seed'] } }).translate).toEqual(
+      {
+        defaultMaxTokens: 10,
+        ignoreFields: new Set(['seed']),
+      },
+    )
+    const bad: Array<[object, string]> = [
+      [{ upstream: { format: 'gemini' } }, 'upstream.format must be one of openai, anthropic (got "gemini")'],
+      [{ translate: { defaultMaxTokens: 0 } }, 'translate.defaultMaxTokens must be an integer >= 1 (got 0)'],
+      [
+        { translate: { ignoreFields: 'seed' } },
+        'translate.ignoreFields must be an array of field names (got "seed")',
+      ],
+      [
+        { translate: { ignoreField: [] } },
+        'translate.ignoreField is not a known option; did you mean translate.ignoreFields?',
+      ],
+    ]
+    for (const [options, message] of bad) expect(() => resolveOptions(options as never)).toThrow(message)
   })
 
   it('keeps an explicit 0 (no `||` defaults)', () => {

@@ -16,8 +16,9 @@ import {
 import { systemFingerprint } from './identity.js'
 import { sendJson } from './reply.js'
 import { DONE_EVENT, dataEvent, sendEventStream } from './sse.js'
+import { forcedToolCall } from './tool-call.js'
 
-function chatUsage(promptTokens: number, completion: Completion) {
+function chatUsage(promptTokens: number, completion: Pick<Completion, 'pieces'>) {
   const completionTokens = completion.pieces.length
   return {
     prompt_tokens: promptTokens,
@@ -55,8 +56,12 @@ export async function chatCompletions(ex: Exchange, body: JsonObject): Promise<v
     if (message.role === 'user') lastUserText = contentText(message.content)
   }
   const completion = complete(lastUserText, ex.controls.chunks, maxTokens)
-  const usage = chatUsage(estimateTokens(promptBytes), completion)
-  const finishReason = completion.truncated ? 'length' : 'stop'
+  const call = forcedToolCall(body, lastUserText, ex.identity.hex)
+  const usage = chatUsage(
+    estimateTokens(promptBytes),
+    call === undefined ? completion : { pieces: call.pieces },
+  )
+  const finishReason = call !== undefined ? 'tool_calls' : completion.truncated ? 'length' : 'stop'
   const head = {
     id: `chatcmpl-${ex.identity.hex.slice(0, 29)}`,
     created: ex.identity.created,
@@ -73,7 +78,21 @@ export async function chatCompletions(ex: Exchange, body: JsonObject): Promise<v
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: completion.text, refusal: null },
+          message:
+            call === undefined
+              ? { role: 'assistant', content: completion.text, refusal: null }
+              : {
+                  role: 'assistant',
+                  content: null,
+                  tool_calls: [
+                    {
+                      id: call.id,
+                      type: 'function',
+                      function: { name: call.name, arguments: call.arguments },
+                    },
+                  ],
+                  refusal: null,
+                },
           logprobs: null,
           finish_reason: finishReason,
         },
@@ -104,7 +123,14 @@ export async function chatCompletions(ex: Exchange, body: JsonObject): Promise<v
     event([{ index: 0, delta, logprobs: null, finish_reason: finish }], tail)
 
   const events = [chunk({ role: 'assistant', content: '' }, null)]
-  for (const piece of completion.pieces) events.push(chunk({ content: piece }, null))
+  if (call !== undefined) {
+    const fn = { name: call.name, arguments: '' }
+    events.push(chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: fn }] }, null))
+    for (const piece of call.pieces)
+      events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null))
+  } else {
+    for (const piece of completion.pieces) events.push(chunk({ content: piece }, null))
+  }
   events.push(chunk({}, finishReason))
   if (includeUsage) events.push(event([], { usage }))
   events.push(DONE_EVENT)

@@ -3,6 +3,13 @@
  * (latency, auth, the fail-first gate, faults, forced status), then route. The same handler serves
  * HTTP/1.1 and HTTP/2 through node's compatibility API.
  */
+import {
+  anthropicErrorType,
+  authRefusal,
+  errorMessage,
+  isAnthropicPath,
+  sendAnthropicError,
+} from './anthropic/dialect.js'
 import { type Controls, parseControls } from './controls.js'
 import { delay } from './delay.js'
 import { InvalidRequestError, statusError } from './errors.js'
@@ -28,8 +35,9 @@ async function readBody(req: NodeRequest): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-function sendInvalid(ex: Exchange, error: unknown): Promise<void> {
+function sendInvalid(ex: Exchange, error: unknown, anthropic = false): Promise<void> {
   if (!(error instanceof InvalidRequestError)) throw error
+  if (anthropic) return sendAnthropicError(ex, 400, error.message)
   return sendError(ex, 400, error.message, 'invalid_request_error', error.param, error.code)
 }
 
@@ -62,15 +70,35 @@ async function handle(state: HandlerState, req: NodeRequest, res: NodeResponse):
   } catch (error) {
     const bare = parseControls({}, state.options)
     return sendInvalid(
-      { res, signal: aborted.signal, startedAt, identity, controls: bare, fault: undefined },
+      {
+        res,
+        headers: req.headers,
+        signal: aborted.signal,
+        startedAt,
+        identity,
+        controls: bare,
+        fault: undefined,
+      },
       error,
+      isAnthropicPath(target),
     )
   }
-  const ex: Exchange = { res, signal: aborted.signal, startedAt, identity, controls, fault: undefined }
+  const ex: Exchange = {
+    res,
+    headers: req.headers,
+    signal: aborted.signal,
+    startedAt,
+    identity,
+    controls,
+    fault: undefined,
+  }
   if (!(await delay(controls.latencyMs, ex.signal))) return
 
   const apiKey = state.options.apiKey
-  if (apiKey !== undefined && req.headers.authorization !== `Bearer ${apiKey}`) {
+  const anthropic = isAnthropicPath(target)
+  const refusal = anthropic ? authRefusal(req.headers, apiKey) : undefined
+  if (refusal !== undefined) return sendAnthropicError(ex, refusal.status, refusal.message)
+  if (!anthropic && apiKey !== undefined && req.headers.authorization !== `Bearer ${apiKey}`) {
     return sendError(
       ex,
       401,
@@ -82,7 +110,9 @@ async function handle(state: HandlerState, req: NodeRequest, res: NodeResponse):
   }
 
   if (!asksToFail(controls) || !state.failures.shouldFail(controls)) {
-    return route(ex, method, target, body, state.options.models).catch((error) => sendInvalid(ex, error))
+    return route(ex, method, target, body, state.options.models).catch((error) =>
+      sendInvalid(ex, error, anthropic),
+    )
   }
   if (controls.fault === 'hang') return // stays open until the client or close() ends it
   if (controls.fault === 'reset-before-headers') return resetBeforeHeaders(res)
@@ -91,12 +121,14 @@ async function handle(state: HandlerState, req: NodeRequest, res: NodeResponse):
   const status = controls.status ?? (controls.fault === undefined ? 500 : undefined)
   if (status === undefined) {
     return route(failing, method, target, body, state.options.models).catch((error) =>
-      sendInvalid(failing, error),
+      sendInvalid(failing, error, anthropic),
     )
   }
-  const error = statusError(status)
   const headers: Record<string, string> =
     controls.retryAfter === undefined ? {} : { 'retry-after': controls.retryAfter }
+  if (anthropic)
+    return sendAnthropicError(failing, status, errorMessage(anthropicErrorType(status), status), headers)
+  const error = statusError(status)
   return sendError(failing, status, error.message, error.type, null, error.code, headers)
 }
 

@@ -1,4 +1,5 @@
 /** The endpoints the mock serves, by method and exact path (no prefixes, no trailing slashes). */
+import { countTokens, messages } from './anthropic/messages.js'
 import { chatCompletions } from './chat.js'
 import { embeddings } from './embeddings.js'
 import type { Exchange } from './exchange.js'
@@ -13,6 +14,8 @@ const POST_ENDPOINTS: ReadonlyMap<string, JsonEndpoint> = new Map([
   ['/v1/chat/completions', chatCompletions],
   ['/v1/responses', responses],
   ['/v1/embeddings', embeddings],
+  ['/v1/messages', messages],
+  ['/v1/messages/count_tokens', countTokens],
 ])
 
 const MODEL_PREFIX = '/v1/models/'

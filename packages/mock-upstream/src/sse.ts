@@ -32,13 +32,18 @@ export function eventsBeforeCut(total: number): number {
  * @example
  * await sendEventStream(ex, [dataEvent({ hello: 'world' }), DONE_EVENT])
  */
-export async function sendEventStream(ex: Exchange, events: readonly string[]): Promise<void> {
+export async function sendEventStream(
+  ex: Exchange,
+  events: readonly string[],
+  headers: Record<string, string> = {},
+): Promise<void> {
   if (ex.signal.aborted) return
   const { res } = ex
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     ...baseHeaders(ex),
+    ...headers,
   })
   // Headers go out now, not with the first event, so a client sees the stream open before any delay
   // (HTTP/2 writeHead already sends them).

@@ -9,6 +9,7 @@ import { describeHostApp } from './contract/host-app.js'
 import { describeProxying } from './contract/proxying.js'
 import { describeSdk } from './contract/sdk.js'
 import { describeStreaming } from './contract/streaming.js'
+import { describeTranslation } from './contract/translation.js'
 import type { AdapterTraits, MakeHarness } from './harness.js'
 
 /**
@@ -24,6 +25,7 @@ export function runAdapterContract(name: string, makeHarness: MakeHarness, trait
     describeStreaming(fixture)
     describeErrors(fixture)
     describeSdk(fixture)
+    describeTranslation(fixture)
     describeHostApp(fixture, traits)
   })
 }

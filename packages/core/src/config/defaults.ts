@@ -26,7 +26,7 @@ export const DEFAULTS = {
   },
   retry: {
     attempts: 2, // the first and one retry per upstream, then the next candidate
-    statuses: [408, 409, 429, 500, 502, 503, 504],
+    statuses: [408, 409, 429, 500, 502, 503, 504, 529], // 529: Anthropic's overloaded
     baseDelayMs: 200, // 200 ms
     maxDelayMs: 5_000, // 5 s
     maxRetryAfterMs: 10_000, // 10 s: a longer Retry-After sends the request to the next candidate
@@ -57,6 +57,10 @@ export const DEFAULTS = {
     maxBytes: 64 * 1024 * 1024, // 64 MiB of answers in the in-process store
     when: 'always',
     store: { prefix: 'velox:cache:', timeoutMs: 200 }, // Redis: a slower answer is a miss
+  },
+  translate: {
+    defaultMaxTokens: 4096, // tokens: max_tokens for an Anthropic upstream when a chat request sets none
+    ignoreFields: [] as readonly string[], // refuse every field the other API cannot honour
   },
   sidecar: {
     host: '127.0.0.1',

@@ -98,6 +98,13 @@ function upstream(description: string): OptionSchema {
         ['bearer', 'api-key', 'anthropic'],
         U.auth,
       ),
+      format: {
+        ...oneOf(
+          'The API the upstream speaks; a request in the other format is translated (guide/providers).',
+          ['openai', 'anthropic'],
+        ),
+        'x-default': "`'anthropic'` with `auth: 'anthropic'`, else `'openai'`",
+      },
       basePath: path('Path on the upstream that the part after prefix is appended to.', U.basePath),
       connections: {
         ...integer('Connections in the pool.', 1),
@@ -416,4 +423,21 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
     'x-default': 'none',
   },
   onUsage: code('Called once per finished request with its tokens.', '`(event: UsageEvent) => void`'),
+  translate: object(
+    {
+      defaultMaxTokens: integer(
+        'max_tokens sent to an Anthropic upstream when a chat request sets none.',
+        1,
+        DEFAULTS.translate.defaultMaxTokens,
+      ),
+      ignoreFields: {
+        type: 'array',
+        items: { type: 'string' },
+        default: DEFAULTS.translate.ignoreFields,
+        'x-default': 'none (every such field is refused)',
+        description: 'Request fields the other API cannot honour, dropped instead of refused with a 400.',
+      },
+    },
+    'Translation between the OpenAI and Anthropic formats (guide/providers).',
+  ),
 })

@@ -4,7 +4,7 @@
  * Per-model entries are bounded: model names come from clients, and past MAX_MODELS the rest are
  * added under `other`.
  */
-import type { UsageDetail } from '../usage/usage-detail.js'
+import type { UsageLike } from '../usage/usage-detail.js'
 
 const MAX_MODELS = 256
 
@@ -32,7 +32,7 @@ export class CostLedger {
    * @example
    * ledger.add('gpt-4o', usage, 0.0042)
    */
-  add(model: string | undefined, usage: UsageDetail | undefined, cost: number | undefined): void {
+  add(model: string | undefined, usage: UsageLike | undefined, cost: number | undefined): void {
     if (usage !== undefined) {
       const t = this.#tokens
       t.input += usage.inputTokens ?? 0

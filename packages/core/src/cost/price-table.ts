@@ -3,7 +3,7 @@
  * (a bounded Map: model names are few, but they come from clients), so the glob list is walked
  * once per name, not once per request.
  */
-import type { UsageDetail } from '../usage/usage-detail.js'
+import type { UsageLike } from '../usage/usage-detail.js'
 import type { ResolvedPrice, ResolvedPriceRule } from './cost-options.js'
 
 const PER_MILLION = 1_000_000
@@ -40,7 +40,7 @@ export class PriceTable {
    * @example
    * table.costOf('gpt-4o', { inputTokens: 1000, outputTokens: 100, cachedInputTokens: 0, ... })
    */
-  costOf(model: string | undefined, usage: UsageDetail): number | undefined {
+  costOf(model: string | undefined, usage: UsageLike): number | undefined {
     const price = this.priceOf(model)
     if (price === undefined) return undefined
     return costWith(price, usage)
@@ -48,7 +48,7 @@ export class PriceTable {
 }
 
 /** Cost of `usage` at `price`; undefined when neither input nor output was reported. */
-export function costWith(price: ResolvedPrice, usage: UsageDetail): number | undefined {
+export function costWith(price: ResolvedPrice, usage: UsageLike): number | undefined {
   if (usage.inputTokens === undefined && usage.outputTokens === undefined) return undefined
   const cached = usage.cachedInputTokens ?? 0
   const written = usage.cacheWriteTokens ?? 0

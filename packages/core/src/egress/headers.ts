@@ -88,6 +88,16 @@ export function upstreamRequestHeaders(
   return out
 }
 
+/** Appends each `defaults` pair whose name the flat list `headers` lacks (names are lowercase). */
+export function addDefaultHeaders(headers: string[], defaults: readonly string[]): string[] {
+  for (let i = 0; i < defaults.length; i += 2) {
+    let present = false
+    for (let j = 0; j < headers.length && !present; j += 2) present = headers[j] === defaults[i]
+    if (!present) headers.push(defaults[i]!, defaults[i + 1]!)
+  }
+  return headers
+}
+
 export interface ClientResponseHeaders {
   /** The flat `[name, value, ...]` list for the client. */
   headers: string[]

@@ -10,7 +10,7 @@ import { fail, integer, object } from '../validate.js'
 export interface RetryOptions {
   /** Attempts on one upstream, the first included (default 2); then the route's next candidate. */
   attempts?: number
-  /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504). */
+  /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504, 529). */
   statuses?: number[]
   /** First backoff step (default 200 ms). */
   baseDelayMs?: number

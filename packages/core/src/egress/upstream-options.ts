@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os'
 import { DEFAULTS } from '../config/defaults.js'
 import { VeloxOptionsError } from '../errors.js'
+import { API_FORMATS, type ApiFormat } from '../translate/formats.js'
 import { boolean, fail, integer, object, origin, path } from '../validate.js'
 
 /** How the upstream wants its key: `Authorization: Bearer` (OpenAI and most), `api-key` (Azure OpenAI), or `x-api-key` with `anthropic-version` (Anthropic). */
@@ -19,6 +20,8 @@ export interface UpstreamOptions {
   apiKey?: string
   /** How the key is sent (default 'bearer'). */
   auth?: UpstreamAuth
+  /** The API the upstream speaks (default: 'anthropic' with `auth: 'anthropic'`, else 'openai'); requests in the other format are translated (docs/guide/providers.md). */
+  format?: ApiFormat
   /** Path on the upstream that the part after `prefix` is appended to. */
   basePath?: string
   /** Connections in the pool (the Rust Velox gateway's VELOX_EGRESS_POOL_CONNECTIONS). */
@@ -44,6 +47,7 @@ export interface ResolvedUpstream {
   readonly origin: string
   readonly apiKey: string | undefined
   readonly auth: UpstreamAuth
+  readonly format: ApiFormat
   readonly basePath: string
   readonly connections: number
   readonly http2: boolean
@@ -69,6 +73,8 @@ function resolveUpstream(field: string, input: unknown): ResolvedUpstream {
   }
   const auth = u.auth ?? DEFAULTS.upstream.auth
   if (!AUTH_STYLES.includes(auth)) fail(`${field}.auth`, `one of ${AUTH_STYLES.join(', ')}`, auth)
+  const format = u.format ?? (auth === 'anthropic' ? 'anthropic' : 'openai')
+  if (!API_FORMATS.includes(format)) fail(`${field}.format`, `one of ${API_FORMATS.join(', ')}`, format)
   const headers: Record<string, string> = {}
   if (u.headers !== undefined) {
     for (const [header, value] of Object.entries(object(`${field}.headers`, u.headers))) {
@@ -82,6 +88,7 @@ function resolveUpstream(field: string, input: unknown): ResolvedUpstream {
     origin: resolvedOrigin,
     apiKey: u.apiKey,
     auth,
+    format,
     basePath: path(`${field}.basePath`, u.basePath, DEFAULTS.upstream.basePath),
     connections: integer(`${field}.connections`, u.connections, 1, availableParallelism()),
     http2: boolean(`${field}.http2`, u.http2, https),

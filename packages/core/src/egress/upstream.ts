@@ -45,6 +45,11 @@ export class Upstream {
   /** Lowercased `[name, value, ...]` pairs that replace any client header of the same name. */
   readonly injectedHeaders: readonly string[]
   readonly injectedNames: ReadonlySet<string>
+  /**
+   * Headers sent only when the client sent none of that name: `anthropic-version` for an Anthropic
+   * upstream, so an Anthropic client's own version (and its betas) reach the upstream as sent.
+   */
+  readonly defaultHeaders: readonly string[]
   attempts = 0
   retries = 0
   fallbacks = 0
@@ -77,19 +82,18 @@ export class Upstream {
       const key = config.apiKey
       if (config.auth === 'bearer') injected.push('authorization', `Bearer ${key}`)
       else if (config.auth === 'api-key') injected.push('api-key', key)
-      else {
-        injected.push('x-api-key', key)
-        if (config.headers['anthropic-version'] === undefined)
-          injected.push('anthropic-version', ANTHROPIC_VERSION)
-      }
+      else injected.push('x-api-key', key)
     }
+    const anthropic = config.auth === 'anthropic' || config.format === 'anthropic'
+    const version = anthropic && config.headers['anthropic-version'] === undefined
+    this.defaultHeaders = Object.freeze(version ? ['anthropic-version', ANTHROPIC_VERSION] : [])
     this.injectedHeaders = Object.freeze(injected)
     this.injectedNames = new Set(injected.filter((_, i) => i % 2 === 0))
   }
 
   /** Opens connections ahead of traffic with GETs of the warm-up path (not HEAD: some providers close on it). */
   async warmup(connections = this.config.connections): Promise<void> {
-    const headers = [...this.injectedHeaders]
+    const headers = [...this.injectedHeaders, ...this.defaultHeaders]
     await Promise.all(
       Array.from({ length: connections }, async () => {
         const { body } = await this.pool.request({ method: 'GET', path: this.config.warmupPath, headers })

@@ -12,6 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Candidate } from '../egress/upstream.js'
 import type { VeloxError, VeloxErrorCode } from '../errors.js'
+import type { TranslatedRequest } from '../translate/chat-to-messages.js'
+import type { ClientRequestKind } from '../translate/formats.js'
 
 /**
  * The stages in the order they run (stages/run.ts runs them; stages/README.md says what each does).
@@ -25,12 +27,13 @@ export const STAGE = {
   cache: 4,
   limit: 5,
   budget: 6,
-  egress: 7,
-  respond: 8,
-  account: 9,
-  release: 10,
+  translate: 7,
+  egress: 8,
+  respond: 9,
+  account: 10,
+  release: 11,
   /** Past the last stage: the exchange is over. */
-  done: 11,
+  done: 12,
 } as const
 
 /** What a stage tells the runner (stages/run.ts). */
@@ -54,9 +57,10 @@ export interface UsageMeter {
 export interface UsageCounts {
   inputTokens: number | undefined
   outputTokens: number | undefined
-  cachedInputTokens: number | undefined
-  cacheWriteTokens: number | undefined
-  reasoningTokens: number | undefined
+  /** The detail: absent when the reader does not report it (a translated response). */
+  cachedInputTokens?: number | undefined
+  cacheWriteTokens?: number | undefined
+  reasoningTokens?: number | undefined
 }
 
 /** A stored answer to replay (cache/cached-reply.ts). */
@@ -161,6 +165,12 @@ export class Exchange implements ErrorAnswer {
   responseHeaders: string[] | undefined = undefined
   /** The limiter's token reservation, settled with the response's usage by the account stage. */
   reservation: Settleable | undefined = undefined
+
+  // --- the translation (translate) ---
+  /** What the client's request is when its format can be translated (chat, messages, count_tokens). */
+  kind: ClientRequestKind | undefined = undefined
+  /** The request mapped into the other format, for attempts on candidates that speak it. */
+  translated: TranslatedRequest | undefined = undefined
 
   // --- the attempt in flight (egress) ---
   /** The candidate of the latest attempt; undefined until the first one. */

@@ -10,16 +10,20 @@ function isHttp2(res: ServerResponse): boolean {
   return 'stream' in res
 }
 
-export function writeError(
-  res: ServerResponse,
-  err: VeloxError,
-  options: { readonly closeConnection?: boolean; readonly headers?: Record<string, string> | undefined } = {},
-): void {
+/** How an error answer is written: extra headers, the connection closed after it, the body's shape. */
+export interface ErrorWriteOptions {
+  readonly closeConnection?: boolean
+  readonly headers?: Record<string, string> | undefined
+  /** The JSON body to send instead of the OpenAI shape (an Anthropic client's, for example). */
+  readonly errorBody?: object
+}
+
+export function writeError(res: ServerResponse, err: VeloxError, options: ErrorWriteOptions = {}): void {
   if (res.headersSent || res.writableEnded) {
     res.destroy()
     return
   }
-  const body = JSON.stringify(err.toJSON())
+  const body = JSON.stringify(options.errorBody ?? err.toJSON())
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

@@ -1,5 +1,5 @@
 /**
- * Stage 8, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
+ * Stage 9, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
  * and streams the chosen response to the client as it arrives (undici `dispatch` with a handler, at
  * 0.4-0.6x the CPU of request() + pipeline(): bench/node/proxy-load.ts, bench/RESULTS.md). One
  * `Dispatch` per exchange ties three small pieces together: the undici handler of each attempt
@@ -16,7 +16,7 @@
 import { errors as undiciErrors } from 'undici'
 import { replay } from '../cache/replay.js'
 import type { ResponseCache } from '../cache/response-cache.js'
-import { clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
+import { addDefaultHeaders, clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
 import { RetryCursor } from '../egress/retry-cursor.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
 import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.js'
@@ -31,6 +31,7 @@ import type { Logger } from '../options.js'
 import { needsUsageSplice } from '../usage/ensure-usage.js'
 import { spliceIncludeUsage } from '../usage/include-usage-splice.js'
 import { UsageChunkFilter } from '../usage/usage-chunk-filter.js'
+import { type TranslatedResponse, translatedAttempt } from './translation.js'
 import { UsageCapture } from './usage.js'
 
 export interface EgressContext {
@@ -74,6 +75,8 @@ class Dispatch implements AttemptOwner {
   #cursor: RetryCursor | null = null
   readonly #writer: ClientWriter
   #attempt: UpstreamAttempt | null = null
+  /** The response mapping of the attempt in flight when it is translated (stages/translation.ts). */
+  #translated: TranslatedResponse | undefined = undefined
   #retryTimer: NodeJS.Timeout | undefined = undefined
   /** The wait before the next attempt, chosen when a retryable response's headers came. */
   #pendingWait = 0
@@ -126,7 +129,7 @@ class Dispatch implements AttemptOwner {
     ex.fallbacks = index
     const { pathAndQuery, modelStart } = ex
     const config = upstream.config
-    const path =
+    let path =
       pathAndQuery === '' || pathAndQuery.startsWith('?')
         ? config.requestPath
         : config.basePath + pathAndQuery
@@ -135,12 +138,21 @@ class Dispatch implements AttemptOwner {
       body = spliceModel(body, modelStart, ex.modelEnd, candidate.model)
     }
     if (ex.usageSpliced && body !== null) body = withUsage(ex, body)
-    const headers = upstreamRequestHeaders(
+    let headers = upstreamRequestHeaders(
       ex.req.headers,
       upstream.injectedHeaders,
       upstream.injectedNames,
       ex.decoded,
     )
+    // A candidate in the other format gets the request the translate stage mapped (its own path, no query).
+    const translated = ex.translated === undefined ? undefined : translatedAttempt(ex, candidate)
+    this.#translated = translated?.response
+    if (translated !== undefined) {
+      path = translated.path
+      body = translated.body
+      headers = translated.response.requestHeaders(headers)
+    }
+    addDefaultHeaders(headers, upstream.defaultHeaders)
     const attempt = new UpstreamAttempt(this, upstream)
     this.#attempt = attempt
     ex.attempt = attempt
@@ -185,6 +197,16 @@ class Dispatch implements AttemptOwner {
     // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
+    // A translated answer is not recorded (the cache keeps only answers passed through as they came).
+    const translated = this.#translated
+    if (ex.cacheOutcome !== undefined && translated !== undefined)
+      headers.push('x-velox-cache', ex.cacheOutcome)
+    if (translated !== undefined) {
+      ex.headersAt = performance.now()
+      ex.usage = translated.translation // reads the translated usage as it maps each event
+      ex.status = translated.head(this.#writer, status, headers, eventStream, resume)
+      return true
+    }
     if (ctx.usageWanted || ex.reservation !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
@@ -208,6 +230,8 @@ class Dispatch implements AttemptOwner {
       if (ex.firstByteAt === 0) ex.firstByteAt = performance.now()
       usage.onChunk(chunk)
     }
+    const translated = this.#translated
+    if (translated !== undefined) return translated.write(this.#writer, chunk)
     const filter = ex.usageFilter
     if (filter === null) {
       ex.cacheRecorder?.onChunk(chunk)
@@ -224,6 +248,8 @@ class Dispatch implements AttemptOwner {
     if (attempt !== this.#attempt) return
     if (attempt.discarding) return this.#retryAfter(this.#pendingWait)
     if (this.#ex.clientGone) return this.#finish()
+    const translated = this.#translated
+    if (translated !== undefined) this.#ex.status = translated.end(this.#writer, this.#ex.status)
     const rest = this.#ex.usageFilter?.end()
     if (rest !== undefined) {
       this.#ex.cacheRecorder?.onChunk(rest)

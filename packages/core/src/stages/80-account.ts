@@ -1,5 +1,5 @@
 /**
- * Stage 10, account: counts the exchange out (`gateway.stats()`), settles the limiter's token
+ * Stage 11, account: counts the exchange out (`gateway.stats()`), settles the limiter's token
  * reservation with the usage the response reported (usage.ts read it as it passed), and emits the
  * exchange record (metrics, `exchange` and `usage` events) when something listens. A client that
  * left before the exchange reached an upstream leaves no record.

@@ -12,7 +12,8 @@ import { type ExtractContext, extract } from './30-extract.js'
 import { type RouteContext, route } from './40-route.js'
 import { type CacheContext, cache } from './45-cache.js'
 import { type LimitContext, limit } from './50-limit.js'
-import { type BudgetContext, budget } from './55-budget.js'
+import { type BudgetContext, budget } from './52-budget.js'
+import { type TranslateContext, translate } from './55-translate.js'
 import { type EgressContext, egress } from './60-egress.js'
 import { respond } from './70-respond.js'
 import { type AccountContext, account } from './80-account.js'
@@ -26,6 +27,7 @@ export type StageContext = AdmitContext &
   CacheContext &
   LimitContext &
   BudgetContext &
+  TranslateContext &
   EgressContext &
   AccountContext &
   ReleaseContext
@@ -54,6 +56,9 @@ export function runStages(ctx: StageContext, ex: Exchange): void {
         break
       case STAGE.budget:
         result = budget(ctx, ex)
+        break
+      case STAGE.translate:
+        result = translate(ctx, ex)
         break
       case STAGE.egress:
         result = egress(ctx, ex)

@@ -20,6 +20,10 @@ export interface UsageDetail {
   reasoningTokens: number | undefined
 }
 
+/** Usage as a reader may report it: the two counts, and the detail when it has it. */
+export type UsageLike = Pick<UsageDetail, 'inputTokens' | 'outputTokens'> &
+  Partial<Pick<UsageDetail, 'cachedInputTokens' | 'cacheWriteTokens' | 'reasoningTokens'>>
+
 export function emptyUsage(): UsageDetail {
   return {
     inputTokens: undefined,

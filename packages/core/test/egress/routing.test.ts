@@ -17,7 +17,8 @@ describe('routing by model', () => {
     app = await gatewayApp({
       upstreams: [
         { name: 'a', origin: a.url, apiKey: 'key-a' },
-        { name: 'b', origin: b.url, apiKey: 'key-b', auth: 'anthropic' },
+        // An OpenAI-compatible endpoint that takes Anthropic-style keys: the chat bodies below cross as they are.
+        { name: 'b', origin: b.url, apiKey: 'key-b', auth: 'anthropic', format: 'openai' },
       ],
       routes: [
         { model: 'gpt-4o*', upstreams: ['a'] },
