@@ -58,3 +58,36 @@ describe('readUsageDetail', () => {
     expect(readUsageDetail(null)).toEqual(emptyUsage())
   })
 })
+
+describe('UsageCapture with detail', () => {
+  it('reads Anthropic cache reads and writes from a stream, and OpenAI details from JSON', async () => {
+    const { UsageCapture } = await import('../../src/stages/usage.js')
+    const sse = new UsageCapture(true)
+    sse.onChunk(
+      Buffer.from(
+        'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":3,"cache_read_input_tokens":40,"cache_creation_input_tokens":7,"output_tokens":1}}}\n\n' +
+          'event: message_delta\ndata: {"type":"message_delta","delta":{},"usage":{"output_tokens":9}}\n\n',
+      ),
+    )
+    expect(sse.finish()).toEqual({
+      inputTokens: 50,
+      outputTokens: 9,
+      cachedInputTokens: 40,
+      cacheWriteTokens: 7,
+      reasoningTokens: undefined,
+    })
+    const json = new UsageCapture(false)
+    json.onChunk(
+      Buffer.from(
+        '{"id":"x","usage":{"prompt_tokens":20,"completion_tokens":8,"prompt_tokens_details":{"cached_tokens":16},"completion_tokens_details":{"reasoning_tokens":5}}}',
+      ),
+    )
+    expect(json.finish()).toEqual({
+      inputTokens: 20,
+      outputTokens: 8,
+      cachedInputTokens: 16,
+      cacheWriteTokens: undefined,
+      reasoningTokens: 5,
+    })
+  })
+})
