@@ -20,6 +20,31 @@ export function chatBody(targetBytes: number, messages: number, keysLast = false
   return Buffer.from(JSON.stringify(body))
 }
 
+/**
+ * Source code as it is pasted into a chat: once written as JSON, an escape (\n, \t, \", \\) about
+ * every 8 bytes, newlines being the commonest. The escape-dense case: a scanner that jumps from one
+ * quote or backslash to the next walks it escape by escape, and \n is not a quote or backslash.
+ */
+const CODE = [
+  'function greet(name) {',
+  '\tconsole.log("Hello, " + name)',
+  '\treturn name.split("\\n").length',
+  '}',
+  '',
+].join('\n')
+
+/** A chat request of about `targetBytes` bytes whose messages are pasted source code (see CODE). */
+export function codeBody(targetBytes: number, messages: number, keysLast = false): Buffer {
+  const per = Math.max(1, Math.floor(targetBytes / messages) - 40)
+  const list = Array.from({ length: messages }, (_, i) => ({
+    role: i % 2 ? 'assistant' : 'user',
+    content: `Fix this:\n${CODE.repeat(Math.ceil(per / CODE.length)).slice(0, per)}`,
+  }))
+  const keys = { model: 'gpt-4o-mini', stream: true, max_tokens: 256 }
+  const body = keysLast ? { messages: list, ...keys } : { ...keys, messages: list }
+  return Buffer.from(JSON.stringify(body))
+}
+
 /** `body` cut into `parts` chunks of (nearly) equal size, as a socket would deliver it. */
 export function chunksOf(body: Buffer, parts: number): Buffer[] {
   const size = Math.ceil(body.length / parts)

@@ -20,6 +20,7 @@ import type { Exchange } from './exchange/exchange.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import type { BodyLimits } from './ingress/read-body.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
+import { createFieldScanner } from './json/simd/field-scanner.js'
 import { Limiter, type LimitStats } from './limit/limiter.js'
 import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
 import type { Logger, ResolvedOptions } from './options.js'
@@ -86,9 +87,16 @@ export class GatewayCore implements StageContext {
     // Every log line Velox writes goes through the redaction (no key, token or cookie in a log).
     const { logger, upstreams, sidecar, offload } = options
     this.logger = logger && redactingLogger(logger, [...upstreams.map((u) => u.apiKey), sidecar?.token])
-    this.fieldParser = createFieldParser(options.parser) // before the upstreams: may throw
-    // Slabs from the offload threshold up are shared memory, so the worker reads bodies in place.
-    this.bufferPool = new BufferPool(options.maxBodyBytes, { sharedFromBytes: offload?.thresholdBytes })
+    // The scanner's SIMD first pass (where this runtime has WebAssembly SIMD) and its arena: pooled
+    // slabs are carved from the arena's shared WebAssembly memory, so the scan reads them in place.
+    const fields = options.parser === 'scanner' ? createFieldScanner() : undefined
+    this.fieldParser = createFieldParser(options.parser, fields) // before the upstreams: may throw
+    // Slabs from the offload threshold up are shared memory, so the worker reads bodies in place
+    // (arena slabs always are).
+    this.bufferPool = new BufferPool(options.maxBodyBytes, {
+      sharedFromBytes: offload?.thresholdBytes,
+      arena: fields?.simd?.arena,
+    })
     this.offload = offload
       ? new OffloadScanner(this.bufferPool, offload.thresholdBytes, (code, message) =>
           this.warnOnce(code, message),

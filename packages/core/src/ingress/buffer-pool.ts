@@ -9,6 +9,9 @@
  *
  * Slabs from `sharedFromBytes` up are SharedArrayBuffer memory, so the offload worker can scan a
  * large body in place; `onDiscard` tells the offload when such a slab leaves the pool for good.
+ * With an `arena` (wasm-arena.ts), new slabs come from its shared WebAssembly memory, where the
+ * SIMD scanner reads them in place; one the pool does not keep goes back to the arena, except one
+ * given back with releaseWithoutReuse, which is never handed out again.
  */
 
 export const MIN_SLAB_BYTES = 4 * 1024 // 4 KiB: below this a copy into a fresh Buffer is cheaper
@@ -34,6 +37,15 @@ export interface BufferPoolOptions {
   maxFreeBytes?: number
   /** Slabs of this size and up are allocated from SharedArrayBuffer memory (default: none). */
   sharedFromBytes?: number
+  /** Where new slabs come from (ordinary memory when it has no room, or without it). */
+  arena?: SlabArena
+}
+
+/** What the pool needs of an arena (ingress/wasm-arena.ts). */
+export interface SlabArena {
+  allocate(size: number): Buffer | undefined
+  free(slab: Buffer): void
+  contains(buf: Uint8Array): boolean
 }
 
 export class BufferPool {
@@ -41,6 +53,7 @@ export class BufferPool {
   readonly #maxFreeBytes: number
   readonly #sharedFromBytes: number
   readonly #minShift: number
+  readonly #arena: SlabArena | undefined
   #acquired = 0
   #released = 0
   #allocated = 0
@@ -63,6 +76,7 @@ export class BufferPool {
     this.#classes = Array.from({ length: classes }, () => [])
     this.#maxFreeBytes = options.maxFreeBytes ?? 64 * 1024 * 1024 // 64 MiB idle at most
     this.#sharedFromBytes = options.sharedFromBytes ?? Number.POSITIVE_INFINITY
+    this.#arena = options.arena
   }
 
   /** The size class index for `bytes` (0 = 4 KiB). */
@@ -83,6 +97,8 @@ export class BufferPool {
     }
     this.#allocated++
     const size = 2 ** (index + this.#minShift)
+    const fromArena = this.#arena?.allocate(size)
+    if (fromArena !== undefined) return fromArena
     // allocUnsafeSlow: a slab of its own, never a slice of Node's shared 8 KiB pool.
     return size >= this.#sharedFromBytes
       ? Buffer.from(new SharedArrayBuffer(size))
@@ -93,7 +109,14 @@ export class BufferPool {
   release(slab: Buffer): void {
     this.#released++
     const free = this.#classes[this.#classOf(slab.length)]
-    if (free === undefined || this.#freeBytes + slab.length > this.#maxFreeBytes) return this.#drop(slab)
+    if (free === undefined || this.#freeBytes + slab.length > this.#maxFreeBytes) {
+      // Not kept: an arena slab goes back to the arena (nothing reads it now), others to the GC.
+      if (this.#arena?.contains(slab)) {
+        this.#dropped++
+        return this.#arena.free(slab)
+      }
+      return this.#drop(slab)
+    }
     free.push(slab)
     this.#freeBytes += slab.length
   }
@@ -110,6 +133,9 @@ export class BufferPool {
 
   #drop(slab: Buffer): void {
     this.#dropped++
+    // An arena slab's memory is the arena's for good (and shared by every other arena slab, some
+    // maybe being scanned by the offload worker right now): there is nothing for the offload to forget.
+    if (this.#arena?.contains(slab)) return
     this.onDiscard?.(slab)
   }
 

@@ -58,29 +58,31 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-const QUOTE = 0x22
+export const QUOTE = 0x22
 const BACKSLASH = 0x5c
-const OBJECT = 1
-const ARRAY = 2
+export const OBJECT = 1
+export const ARRAY = 2
+// The constants and helpers exported here are shared with the SIMD walker (simd/walk-fields.ts),
+// which runs the same state machine over stage-1 offsets: one definition of the grammar's pieces.
 
 // Parser states.
-const VALUE = 0
-const FIRST_KEY = 1 // just after '{': a key or '}'
-const KEY = 2 // after ',' in an object: a key
-const COLON = 3
-const ARRAY_START = 4 // just after '[': a value or ']'
-const AFTER_VALUE = 5
+export const VALUE = 0
+export const FIRST_KEY = 1 // just after '{': a key or '}'
+export const KEY = 2 // after ',' in an object: a key
+export const COLON = 3
+export const ARRAY_START = 4 // just after '[': a value or ']'
+export const AFTER_VALUE = 5
 
 // Known keys. Top-level ones, then the one inside stream_options.
-const K_NONE = 0
-const K_MODEL = 1
-const K_STREAM = 2
-const K_STREAM_OPTIONS = 3
-const K_MAX_TOKENS = 4
-const K_MAX_COMPLETION_TOKENS = 5
-const K_MAX_OUTPUT_TOKENS = 6
-const K_USER = 7
-const K_INCLUDE_USAGE = 8
+export const K_NONE = 0
+export const K_MODEL = 1
+export const K_STREAM = 2
+export const K_STREAM_OPTIONS = 3
+export const K_MAX_TOKENS = 4
+export const K_MAX_COMPLETION_TOKENS = 5
+export const K_MAX_OUTPUT_TOKENS = 6
+export const K_USER = 7
+export const K_INCLUDE_USAGE = 8
 
 const KEY_NAMES = [
   '',
@@ -110,7 +112,7 @@ const INCLUDE_USAGE = Buffer.from('include_usage')
 let nextQuote = -1
 let nextBackslash = -1
 
-function isWhitespace(c: number): boolean {
+export function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 }
 
@@ -118,7 +120,7 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
 }
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39
 }
 
@@ -193,7 +195,7 @@ function stringEnd(buf: Buffer, start: number): number {
 }
 
 /** End index (exclusive) of the number starting at `start`, checked against JSON's grammar. */
-function numberEnd(buf: Buffer, start: number): number {
+export function numberEnd(buf: Buffer, start: number): number {
   let p = start
   if (buf[p] === 0x2d) p++ // -
   if (buf[p] === 0x30) p++
@@ -215,7 +217,7 @@ function numberEnd(buf: Buffer, start: number): number {
   return p
 }
 
-function literalAt(buf: Buffer, p: number, word: string): boolean {
+export function literalAt(buf: Buffer, p: number, word: string): boolean {
   for (let i = 0; i < word.length; i++) if (buf[p + i] !== word.charCodeAt(i)) return false
   return true
 }
@@ -224,7 +226,7 @@ function decodeString(buf: Buffer, start: number, end: number, escaped: boolean)
   return escaped ? JSON.parse(buf.toString('utf8', start, end)) : buf.toString('utf8', start + 1, end - 1)
 }
 
-function topKeyId(buf: Buffer, start: number, end: number, escaped: boolean): number {
+export function topKeyId(buf: Buffer, start: number, end: number, escaped: boolean): number {
   if (escaped) {
     const name = decodeString(buf, start, end + 1, true)
     const found = TOP_KEYS.find(([key]) => key.toString() === name)
@@ -243,7 +245,7 @@ function sameBytes(buf: Buffer, at: number, key: Buffer): boolean {
   return true
 }
 
-function isIncludeUsage(buf: Buffer, start: number, end: number, escaped: boolean): boolean {
+export function isIncludeUsage(buf: Buffer, start: number, end: number, escaped: boolean): boolean {
   if (escaped) return decodeString(buf, start, end + 1, true) === 'include_usage'
   return end - start - 1 === INCLUDE_USAGE.length && sameBytes(buf, start + 1, INCLUDE_USAGE)
 }
@@ -293,7 +295,7 @@ export class ScanResult {
 }
 
 /** Forgets a field's value: JSON.parse keeps only the last duplicate, so a later bad or null value wins. */
-function clearField(out: ScanResult, field: number): void {
+export function clearField(out: ScanResult, field: number): void {
   if (field === K_MODEL) {
     out.modelStart = -1
     out.modelEnd = -1
@@ -308,7 +310,7 @@ function clearField(out: ScanResult, field: number): void {
 }
 
 /** A known field got a value of the wrong type: it no longer holds the earlier value, and is reported. */
-function wrongType(out: ScanResult, field: number): void {
+export function wrongType(out: ScanResult, field: number): void {
   clearField(out, field)
   out.invalid |= 1 << field
 }

@@ -1,6 +1,7 @@
 /**
  * Stage 3, extract: the fields the gateway relies on (model, stream, max tokens, the model token's
- * byte range) from one scan of the JSON body, without a full parse (json/), then checks them (400
+ * byte range) from one scan of the JSON body, without a full parse (json/; from 512 bytes with a
+ * WebAssembly SIMD first pass over the pooled slab where it lies, json/simd/), then checks them (400
  * for a body that is not a JSON object or has a field of the wrong type, 400 without a model, 404
  * for a model outside `models`). A large body is scanned on the offload worker (offload/), and the
  * exchange resumes when it answers. A body that is not JSON passes as it is.
