@@ -21,6 +21,7 @@ export default defineConfig({
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Performance', link: '/guide/performance' },
           { text: 'Observability', link: '/guide/observability' },
+          { text: 'Cost and caching', link: '/guide/cost-and-caching' },
         ],
       },
       {

@@ -6,6 +6,14 @@
  * `Gateway` class: `@velox/core/internal` reaches it (gatewayCore) for tests and benchmarks.
  */
 import type { EventEmitter } from 'node:events'
+import type { IncomingMessage } from 'node:http'
+import type { BudgetStoreStats } from './budget/budget-store.js'
+import { Budgets } from './budget/budgets.js'
+import { createBudgetBuffer, MemoryBudgetStore } from './budget/memory-budget-store.js'
+import { RedisBudgetStore } from './budget/redis-budget-store.js'
+import { type CacheStats, ResponseCache } from './cache/response-cache.js'
+import { CostLedger, type CostStats } from './cost/cost-ledger.js'
+import { PriceTable } from './cost/price-table.js'
 import { type Candidate, Upstream, type UpstreamStats } from './egress/upstream.js'
 import { newCounters, type RequestCounters } from './exchange/counters.js'
 import type { Exchange } from './exchange/exchange.js'
@@ -39,6 +47,12 @@ export interface GatewayStats {
   upstreams: UpstreamStats[]
   /** The rate limiter; undefined when `limit` is off. */
   limit: LimitStats | undefined
+  /** Spend and tokens; undefined without `pricing`. */
+  cost: CostStats | undefined
+  /** Budget levels held in this process and those past maxKeys; undefined without `budget`. */
+  budget: BudgetStoreStats | undefined
+  /** Hits, misses, bypasses, stores and size; undefined without `cache`. */
+  cache: CacheStats | undefined
 }
 
 /** The events a core emits on its gateway (the public `exchange` and `usage` events). */
@@ -53,6 +67,12 @@ export class GatewayCore implements StageContext {
   readonly router: Router
   readonly counters = newCounters()
   readonly limiter: Limiter | undefined
+  /** The limit's key function, also the default key of the cache scope and of budgets. */
+  readonly callerKeyOf: ((req: IncomingMessage) => string | undefined) | undefined
+  readonly prices: PriceTable | undefined
+  readonly ledger: CostLedger | undefined
+  readonly budgets: Budgets | undefined
+  readonly cache: ResponseCache | undefined
   readonly logger: Logger | undefined
   readonly bodyLimits: BodyLimits
   /** Every upstream's health (health/); undefined when `health` is off. */
@@ -64,6 +84,8 @@ export class GatewayCore implements StageContext {
   closing = false
   readonly #events: Events
   readonly #warned = new Set<string>()
+  /** Some limit policy has a tokens bucket (its reservation is settled from usage). */
+  readonly #tokenLimited: boolean
 
   constructor(options: ResolvedOptions, events: Events) {
     this.options = options
@@ -102,6 +124,30 @@ export class GatewayCore implements StageContext {
     )
     this.checker = health?.activeCheck && this.#activeChecker(health)
     this.limiter = options.limit && new Limiter(options.limit, this)
+    this.callerKeyOf = options.limit?.key
+    this.#tokenLimited = options.limit?.policies.some((p) => p.tokens !== undefined) === true
+    this.prices = options.pricing && new PriceTable(options.pricing)
+    this.ledger = this.prices && new CostLedger()
+    const budget = options.budget
+    this.budgets =
+      budget &&
+      new Budgets(
+        budget,
+        budget.store.kind === 'redis'
+          ? new RedisBudgetStore(budget.store)
+          : new MemoryBudgetStore(budget.store.buffer ?? createBudgetBuffer(budget.maxKeys)),
+      )
+    this.cache = options.cache && new ResponseCache(options.cache)
+  }
+
+  /** Usage is worth reading: records are wanted, or a token limit, budgets or prices need it. */
+  get usageWanted(): boolean {
+    return this.recordsWanted || this.prices !== undefined || this.budgets !== undefined || this.#tokenLimited
+  }
+
+  /** Streamed chats get the include_usage splice (`usage.ensure`; by default when usage is wanted). */
+  get spliceUsage(): boolean {
+    return this.options.usage.ensure ?? this.usageWanted
   }
 
   #healthMonitor(health: ResolvedHealth): HealthMonitor {
@@ -201,6 +247,9 @@ export class GatewayCore implements StageContext {
         return s
       }),
       limit: this.limiter?.stats(),
+      cost: this.ledger?.stats(),
+      budget: this.budgets?.store.stats(),
+      cache: this.cache?.stats(),
     }
   }
 }

@@ -109,6 +109,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await Promise.all([
       ...core.upstreams.map((u) => u.close()),
       core.limiter?.close(),
+      core.budgets?.store.close(),
+      core.cache?.close(),
       this.sidecar?.close(),
       core.offload?.close(),
       core.checker?.stop(),

@@ -4,10 +4,13 @@
  * literal (config/defaults.ts); the schema (config/schema.ts) describes every option once.
  */
 
+import { type BudgetOptions, type ResolvedBudget, resolveBudget } from './budget/budget-options.js'
+import { type CacheOptions, type ResolvedCache, resolveCache } from './cache/cache-options.js'
 import { DEFAULTS } from './config/defaults.js'
 import { fromEnvironment } from './config/env.js'
 import { checkKnownKeys } from './config/known-keys.js'
 import { OPTIONS_SCHEMA } from './config/schema.js'
+import { type PricingOptions, type ResolvedPriceRule, resolvePricing } from './cost/cost-options.js'
 import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
 import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
 import { type HealthOptions, type ResolvedHealth, resolveHealth } from './health/health-options.js'
@@ -26,10 +29,14 @@ import {
   type TranslateOptions,
   type TranslateOptionsInput,
 } from './translate/translate-options.js'
+import { type ResolvedUsage, resolveUsage, type UsageOptions } from './usage/usage-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
+export type { BudgetGroupOptions, BudgetOptions, BudgetRedisOptions } from './budget/budget-options.js'
+export type { BudgetPeriod } from './budget/period.js'
+export type { CacheOptions, CacheRedisOptions } from './cache/cache-options.js'
 export { DEFAULTS } from './config/defaults.js'
-
+export type { ModelPrice, PricingOptions } from './cost/cost-options.js'
 export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
 export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
 export type { ActiveCheckOptions, HealthOptions, ResolvedHealth } from './health/health-options.js'
@@ -45,6 +52,7 @@ export type { OffloadOptions } from './offload/offload-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
 export type { ApiFormat } from './translate/formats.js'
 export type { TranslateOptionsInput } from './translate/translate-options.js'
+export type { UsageOptions } from './usage/usage-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -108,6 +116,14 @@ export interface VeloxOptions {
   onUsage?: (event: UsageEvent) => void
   /** Translation between OpenAI and Anthropic formats (docs/guide/providers.md). */
   translate?: TranslateOptionsInput
+  /** Exact usage on streams (docs/guide/cost-and-caching.md). */
+  usage?: UsageOptions
+  /** Prices per million tokens by model glob; cost appears in usage events, metrics and stats(). */
+  pricing?: PricingOptions
+  /** Spending limits per caller key (and group) per period. Off unless given. */
+  budget?: BudgetOptions
+  /** A response cache. Off unless given. */
+  cache?: CacheOptions
 }
 
 export interface ResolvedOptions {
@@ -130,6 +146,11 @@ export interface ResolvedOptions {
   readonly sidecar: ResolvedSidecar | undefined
   readonly onUsage: ((event: UsageEvent) => void) | undefined
   readonly translate: TranslateOptions
+  readonly usage: ResolvedUsage
+  /** Undefined when no pricing is given. */
+  readonly pricing: readonly ResolvedPriceRule[] | undefined
+  readonly budget: ResolvedBudget | undefined
+  readonly cache: ResolvedCache | undefined
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -186,6 +207,10 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     sidecar: resolveSidecar(options.sidecar),
     onUsage: options.onUsage,
     translate: resolveTranslate(options.translate),
+    usage: resolveUsage(options.usage),
+    pricing: resolvePricing(options.pricing),
+    budget: resolveBudget(options.budget),
+    cache: resolveCache(options.cache),
   })
 }
 

@@ -64,6 +64,17 @@ export const DEFAULTS = {
     failClosed: false, // a limiter outage should not take the app down
     store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
   },
+  budget: {
+    defaultMaxTokens: 4_096, // output tokens assumed for the worst case of a request that sets no max
+    maxKeys: 65_536, // key and group levels in the in-process table: 131,072 slots of 16 B, 2 MiB
+    failClosed: false, // a budget store outage should not take the app down
+    store: { prefix: 'velox:budget:', timeoutMs: 500 }, // Redis: as the limiter's store
+  },
+  cache: {
+    maxBytes: 64 * 1024 * 1024, // 64 MiB of answers in the in-process store
+    when: 'always',
+    store: { prefix: 'velox:cache:', timeoutMs: 200 }, // Redis: a slower answer is a miss
+  },
   translate: {
     defaultMaxTokens: 4096, // tokens: max_tokens for an Anthropic upstream when a chat request sets none
     ignoreFields: [] as readonly string[], // refuse every field the other API cannot honour

@@ -55,6 +55,7 @@ const boolean = (description: string, value?: boolean, more: OptionSchema = {}):
   description,
   ...more,
 })
+const number = (description: string): OptionSchema => ({ type: 'number', minimum: 0, description })
 const oneOf = (description: string, values: readonly string[], value?: string): OptionSchema => ({
   type: 'string',
   enum: values,
@@ -152,6 +153,8 @@ const L = DEFAULTS.limit
 const R = DEFAULTS.retry
 const S = DEFAULTS.sidecar
 const H = DEFAULTS.health
+const B = DEFAULTS.budget
+const C = DEFAULTS.cache
 const limitValues = {
   rpm: integer('Requests per minute per key.', 1, L.rpm),
   burst: integer('Requests a key may make at once (the requests bucket capacity).', 1, L.burst),
@@ -375,6 +378,98 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
     'x-type': 'false or an object',
     'x-default': 'on',
   },
+  usage: object({
+    ensure: boolean(
+      'Splice stream_options.include_usage into streamed chats that did not ask, and strip the extra chunk.',
+      undefined,
+      { 'x-default': 'on with limit.tpm, budget, pricing, or a usage reader (listener, metrics)' },
+    ),
+  }),
+  pricing: {
+    type: 'object',
+    description: 'Prices per million tokens by model name or glob; a model without one has no cost.',
+    additionalProperties: object({
+      input: number('Input tokens not read from or written to a prompt cache.'),
+      cachedInput: number('Input tokens read from a prompt cache (default: input).'),
+      cacheWrite: number('Input tokens written to a prompt cache (default: input).'),
+      output: number('Output tokens, reasoning included.'),
+    }),
+    'x-type': '`Record<model glob, { input, cachedInput?, cacheWrite?, output }>`',
+    'x-default': 'none (no cost)',
+  },
+  budget: object(
+    {
+      amount: { ...number('Amount per key per period, in the unit of pricing.'), 'x-default': 'none' },
+      period: {
+        type: ['string', 'object'],
+        description: "'day' or 'month' (reset at midnight UTC), or { ms } from the epoch.",
+        properties: { ms: integer('Length of a period.', 1) },
+        additionalProperties: false,
+        'x-type': "`'day'` | `'month'` | `{ ms }`",
+        'x-default': 'none',
+      },
+      key: code('The key budgets are kept by (default: the limit key).', '`(req) => string | undefined`'),
+      groups: code(
+        'A second level: the group (team) of a key, with its own amount (and period); spend counts once at each level.',
+        '`{ of: (key) => string | undefined, amount: number | (group) => number | undefined, period? }`',
+      ),
+      defaultMaxTokens: integer('Output tokens assumed when a request sets no max.', 1, B.defaultMaxTokens),
+      maxKeys: integer('Key and group levels the in-process table holds.', 1, B.maxKeys, 2 ** 24),
+      store: object({
+        buffer: code(
+          'A SharedArrayBuffer from createBudgetBuffer(), shared by worker_threads.',
+          'SharedArrayBuffer',
+        ),
+        redis: {
+          type: ['string', 'object'],
+          description: 'A redis:// URL, ioredis options, or an ioredis client.',
+        },
+        prefix: string('Prefix of every key the budgets write.', B.store.prefix),
+        timeoutMs: integer('Longest wait for one Redis call.', 1, B.store.timeoutMs, 60_000),
+      }),
+      failClosed: boolean('When the store is unreachable: answer 503 instead of admitting.', B.failClosed),
+      now: code('The clock, in Unix ms (for tests).', '`() => number`'),
+    },
+    'Spending limits per caller key and per group, per period.',
+  ),
+  cache: object(
+    {
+      ttlMs: { ...integer('How long an answer is replayed.', 1), 'x-default': 'none (required)' },
+      maxBytes: integer('Bytes the in-process store holds.', 1, C.maxBytes),
+      maxEntryBytes: { ...integer('Largest answer stored.', 1), 'x-default': 'maxBytes / 8' },
+      store: {
+        anyOf: [
+          { type: 'string', enum: ['memory'] },
+          object({
+            redis: {
+              type: ['string', 'object'],
+              description: 'A redis:// URL, ioredis options, or an ioredis client.',
+            },
+            prefix: string('Prefix of every key the cache writes.', C.store.prefix),
+            timeoutMs: integer(
+              'Longest wait for one Redis call (then a miss).',
+              1,
+              C.store.timeoutMs,
+              60_000,
+            ),
+          }),
+        ],
+        description: "'memory' (this process), or { redis } for a fleet.",
+        'x-type': "`'memory'` or `{ redis, prefix?, timeoutMs? }`",
+        'x-default': "`'memory'`",
+      },
+      scope: code('Who may see whose answers (default: the limit key).', '`(req) => string | undefined`'),
+      models: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Model names or globs whose requests are cached.',
+        'x-type': 'string[] (globs with *)',
+        'x-default': 'every model',
+      },
+      when: oneOf("'always', or only requests sending x-velox-cache: use.", ['always', 'header'], C.when),
+    },
+    'A response cache, opt-in.',
+  ),
   logger: code('A pino-compatible logger.', 'pino-compatible'),
   sidecar: {
     anyOf: [

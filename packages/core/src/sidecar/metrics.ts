@@ -29,6 +29,15 @@ export interface ExchangeSample {
   clientAborted: boolean
 }
 
+/** A usage-detail record as the worker reads it: -1 for a count not reported, NaN for no cost. */
+export interface UsageDetailRecord {
+  model: string
+  cachedInputTokens: number
+  cacheWriteTokens: number
+  reasoningTokens: number
+  cost: number
+}
+
 export class SidecarMetrics {
   readonly registry = new Registry()
   readonly requests: Counter<'route' | 'method' | 'model' | 'upstream' | 'status'>
@@ -40,6 +49,7 @@ export class SidecarMetrics {
   readonly retries: Counter<'upstream'>
   readonly fallbacks: Counter<'upstream'>
   readonly tokens: Counter<'model' | 'type'>
+  readonly cost: Counter<'model'>
   readonly limitDecisions: Counter<'decision'>
   readonly queueDepth: Gauge
   readonly poolConnections: Gauge<'upstream' | 'state'>
@@ -108,8 +118,14 @@ export class SidecarMetrics {
     })
     this.tokens = new Counter({
       name: 'velox_tokens_total',
-      help: 'Tokens the upstreams reported, by model and type (input, output)',
+      help: 'Tokens the upstreams reported, by model and type (input, output, cached_input, cache_write, reasoning; input counts cached and written ones too, output counts reasoning)',
       labelNames: ['model', 'type'],
+      registers,
+    })
+    this.cost = new Counter({
+      name: 'velox_cost_total',
+      help: 'Cost of the answered requests, by model, in the unit of the pricing option (models without a price add nothing)',
+      labelNames: ['model'],
       registers,
     })
     this.limitDecisions = new Counter({
@@ -202,5 +218,13 @@ export class SidecarMetrics {
     }
     if (x.inputTokens > 0) this.tokens.inc({ model, type: 'input' }, x.inputTokens)
     if (x.outputTokens > 0) this.tokens.inc({ model, type: 'output' }, x.outputTokens)
+  }
+
+  usageDetail(u: UsageDetailRecord): void {
+    const model = u.model
+    if (u.cachedInputTokens > 0) this.tokens.inc({ model, type: 'cached_input' }, u.cachedInputTokens)
+    if (u.cacheWriteTokens > 0) this.tokens.inc({ model, type: 'cache_write' }, u.cacheWriteTokens)
+    if (u.reasoningTokens > 0) this.tokens.inc({ model, type: 'reasoning' }, u.reasoningTokens)
+    if (u.cost > 0) this.cost.inc({ model }, u.cost)
   }
 }

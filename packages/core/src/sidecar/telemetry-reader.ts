@@ -36,6 +36,7 @@ import {
   KIND_MEMORY,
   KIND_POOL,
   KIND_QUEUE_DEPTH,
+  KIND_USAGE_DETAIL,
   LD_COUNT,
   LD_DECISION,
   LIMIT_DECISIONS,
@@ -55,6 +56,12 @@ import {
   POOL_RUNNING,
   POOL_UPSTREAM,
   QD_DEPTH,
+  readCost,
+  UD_CACHE_WRITE,
+  UD_CACHED_INPUT,
+  UD_COST,
+  UD_MODEL,
+  UD_REASONING,
 } from '../telemetry/record-layout.js'
 import type { SidecarMetrics } from './metrics.js'
 import type { LabelPair } from './worker-protocol.js'
@@ -147,6 +154,15 @@ export class TelemetryReader {
         })
         break
       }
+      case KIND_USAGE_DETAIL:
+        m.usageDetail({
+          model: this.#label(d[at + UD_MODEL]!),
+          cachedInputTokens: d[at + UD_CACHED_INPUT]!,
+          cacheWriteTokens: d[at + UD_CACHE_WRITE]!,
+          reasoningTokens: d[at + UD_REASONING]!,
+          cost: readCost(d, at + UD_COST),
+        })
+        break
       case KIND_LIMIT_DECISION: {
         const decision = LIMIT_DECISIONS[d[at + LD_DECISION]!]
         if (decision !== undefined) m.limitDecisions.inc({ decision }, d[at + LD_COUNT]!)

@@ -1,5 +1,5 @@
 /**
- * Stage 6, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
+ * Stage 9, egress: sends the exchange to its candidates over undici, as many attempts as it takes,
  * and streams the chosen response to the client as it arrives (undici `dispatch` with a handler, at
  * 0.4-0.6x the CPU of request() + pipeline(): bench/node/proxy-load.ts, bench/RESULTS.md). One
  * `Dispatch` per exchange ties three small pieces together: the undici handler of each attempt
@@ -19,6 +19,8 @@
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
 import { errors as undiciErrors } from 'undici'
+import { replay } from '../cache/replay.js'
+import type { ResponseCache } from '../cache/response-cache.js'
 import { addDefaultHeaders, clientResponseHeaders, upstreamRequestHeaders } from '../egress/headers.js'
 import { RetryCursor } from '../egress/retry-cursor.js'
 import { isIdempotent, mayRetryError, refusedByUpstream } from '../egress/retry-decision.js'
@@ -27,7 +29,7 @@ import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.j
 import { upstreamErrorCode } from '../egress/upstream-errors.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
 import type { RequestCounters } from '../exchange/counters.js'
-import { type Exchange, type StageResult, WAIT } from '../exchange/exchange.js'
+import { type Exchange, NEXT, type StageResult, WAIT } from '../exchange/exchange.js'
 import type { HealthMonitor } from '../health/health-monitor.js'
 import type { AttemptAdmission } from '../health/health-types.js'
 import { coolsDown, outcomeOfStatus } from '../health/outcome.js'
@@ -35,6 +37,9 @@ import { ClientWriter } from '../http/client-writer.js'
 import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { Logger } from '../options.js'
+import { needsUsageSplice } from '../usage/ensure-usage.js'
+import { spliceIncludeUsage } from '../usage/include-usage-splice.js'
+import { UsageChunkFilter } from '../usage/usage-chunk-filter.js'
 import { type TranslatedResponse, translatedAttempt } from './translation.js'
 import { UsageCapture } from './usage.js'
 
@@ -46,12 +51,30 @@ export interface EgressContext {
   readonly recordsWanted: boolean
   /** Undefined when `health` is off. */
   readonly health: HealthMonitor | undefined
+  /** True when usage is worth reading (records, a token limit, budgets, pricing). */
+  readonly usageWanted: boolean
+  /** True when streamed chats get the include_usage splice (`usage.ensure`, by default `usageWanted`). */
+  readonly spliceUsage: boolean
+  /** The response cache (a miss's answer is recorded as it passes); undefined when off. */
+  readonly cache: ResponseCache | undefined
 }
 
 const CLIENT_LEFT = new undiciErrors.RequestAbortedError('client closed the connection')
 const DEADLINE = new undiciErrors.RequestAbortedError('total timeout')
 
 export function egress(ctx: EgressContext, ex: Exchange): StageResult {
+  const reply = ex.cachedReply
+  if (reply !== undefined) {
+    // A cache hit (stages/45-cache.ts): the stored answer, with the caller's x-ratelimit-*.
+    replay(ex.res, reply, headerRecord(ex.responseHeaders))
+    ex.status = 200
+    ex.committed = true
+    ex.ended = true
+    return NEXT
+  }
+  if (ex.stream && ex.body !== null && needsUsageSplice(ex.path, true, ex.includeUsage) && ctx.spliceUsage) {
+    ex.usageSpliced = true
+  }
   new Dispatch(ctx, ex).start()
   return WAIT
 }
@@ -158,6 +181,7 @@ class Dispatch implements AttemptOwner {
     if (candidate.model !== undefined && body !== null && modelStart >= 0) {
       body = spliceModel(body, modelStart, ex.modelEnd, candidate.model)
     }
+    if (ex.usageSpliced && body !== null) body = withUsage(ex, body)
     let headers = upstreamRequestHeaders(
       ex.req.headers,
       upstream.injectedHeaders,
@@ -220,16 +244,25 @@ class Dispatch implements AttemptOwner {
     // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
+    // A translated answer is not recorded (the cache keeps only answers passed through as they came).
     const translated = this.#translated
+    if (ex.cacheOutcome !== undefined && translated !== undefined)
+      headers.push('x-velox-cache', ex.cacheOutcome)
     if (translated !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = translated.translation // reads the translated usage as it maps each event
       ex.status = translated.head(this.#writer, status, headers, eventStream, resume)
       return true
     }
-    if (ctx.recordsWanted || ex.reservation !== undefined) {
+    if (ctx.usageWanted || ex.reservation !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
+    }
+    if (ex.usageSpliced && eventStream) ex.usageFilter = new UsageChunkFilter()
+    if (ex.cacheOutcome !== undefined) {
+      headers.push('x-velox-cache', ex.cacheOutcome)
+      if (ex.cacheKey !== undefined)
+        ex.cacheRecorder = ctx.cache!.recorder(status, headerValue(headers, 'content-type'))
     }
     this.#writer.head(status, text, headers, eventStream, resume)
     return true
@@ -245,7 +278,17 @@ class Dispatch implements AttemptOwner {
       usage.onChunk(chunk)
     }
     const translated = this.#translated
-    return translated === undefined ? this.#writer.write(chunk) : translated.write(this.#writer, chunk)
+    if (translated !== undefined) return translated.write(this.#writer, chunk)
+    const filter = ex.usageFilter
+    if (filter === null) {
+      ex.cacheRecorder?.onChunk(chunk)
+      return this.#writer.write(chunk)
+    }
+    // What the include_usage splice added is taken out: the client gets the stream it asked for.
+    const out = filter.push(chunk)
+    if (out === undefined) return true
+    ex.cacheRecorder?.onChunk(out)
+    return this.#writer.write(out)
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {
@@ -254,6 +297,11 @@ class Dispatch implements AttemptOwner {
     if (this.#ex.clientGone) return this.#finish()
     const translated = this.#translated
     if (translated !== undefined) this.#ex.status = translated.end(this.#writer, this.#ex.status)
+    const rest = this.#ex.usageFilter?.end()
+    if (rest !== undefined) {
+      this.#ex.cacheRecorder?.onChunk(rest)
+      this.#writer.write(rest)
+    }
     this.#writer.end()
     this.#ex.ended = true
     this.#finish()
@@ -395,6 +443,22 @@ class Dispatch implements AttemptOwner {
     ex.committed = this.#writer.committed
     ex.resume()
   }
+}
+
+/** The body with include_usage spliced in; the body as it is if it cannot be (checked by extract). */
+function withUsage(ex: Exchange, body: Buffer): Buffer {
+  try {
+    return spliceIncludeUsage(body)
+  } catch {
+    ex.usageSpliced = false
+    return body
+  }
+}
+
+/** The value of `name` in a flat [name, value, ...] header list (names lower case). */
+function headerValue(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1]
+  return undefined
 }
 
 /** The parts of an error worth logging: never headers, never a body. */

@@ -37,6 +37,7 @@ import {
   KIND_MEMORY,
   KIND_POOL,
   KIND_QUEUE_DEPTH,
+  KIND_USAGE_DETAIL,
   LD_COUNT,
   LD_DECISION,
   LIMIT_DECISIONS,
@@ -56,6 +57,14 @@ import {
   POOL_UPSTREAM,
   QD_DEPTH,
   toSlot,
+  UD_CACHE_WRITE,
+  UD_CACHED_INPUT,
+  UD_COST,
+  UD_FLAG_CACHED,
+  UD_FLAGS,
+  UD_MODEL,
+  UD_REASONING,
+  writeCost,
 } from './record-layout.js'
 import type { TelemetrySink } from './telemetry-sink.js'
 
@@ -80,6 +89,16 @@ export interface PoolSample {
   running: number
   /** The upstream's health (gateway.stats().upstreams[i].health); null or absent when health is off. */
   health?: { state: string; ejections: number; cooldowns: number } | null
+}
+
+/** What a usage-detail record carries (cost in the unit of pricing). */
+export interface UsageDetailSample {
+  model: string | undefined
+  cachedInputTokens: number | undefined
+  cacheWriteTokens: number | undefined
+  reasoningTokens: number | undefined
+  cost: number | undefined
+  cached: boolean
 }
 
 export class TelemetryWriter implements TelemetrySink {
@@ -115,6 +134,30 @@ export class TelemetryWriter implements TelemetrySink {
     d[at + EX_INPUT_TOKENS] = toSlot(r.inputTokens)
     d[at + EX_OUTPUT_TOKENS] = toSlot(r.outputTokens)
     d[at + EX_FLAGS] = (r.stream ? FLAG_STREAM : 0) | (r.clientAborted ? FLAG_CLIENT_ABORTED : 0)
+    this.ring.publish()
+    if (
+      r.cost !== undefined ||
+      r.cachedInputTokens !== undefined ||
+      r.cacheWriteTokens !== undefined ||
+      r.reasoningTokens !== undefined
+    ) {
+      this.usageDetail(r)
+    }
+  }
+
+  /** Cached, cache-write and reasoning tokens and the cost of an exchange (velox_tokens_total, velox_cost_total). */
+  usageDetail(u: UsageDetailSample): void {
+    const model = this.labels.models.id(u.model)
+    const at = this.ring.claim()
+    if (at < 0) return
+    const d = this.ring.data
+    d[at + KIND] = KIND_USAGE_DETAIL
+    d[at + UD_MODEL] = model
+    d[at + UD_CACHED_INPUT] = toSlot(u.cachedInputTokens)
+    d[at + UD_CACHE_WRITE] = toSlot(u.cacheWriteTokens)
+    d[at + UD_REASONING] = toSlot(u.reasoningTokens)
+    writeCost(d, at + UD_COST, u.cost)
+    d[at + UD_FLAGS] = u.cached ? UD_FLAG_CACHED : 0
     this.ring.publish()
   }
 
