@@ -11,11 +11,13 @@ import { benchExtractFields } from './json/extract-fields.js'
 import { sizeLabel } from './lib/bodies.js'
 import type { GroupResult } from './lib/suite.js'
 import { benchLimit } from './limit/index.js'
+import { benchCostFeatures, costTablesMarkdown } from './node/cost-features.js'
 import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchTracingCost } from './node/proxy-tracing.js'
 import { benchRingQueue } from './queue/ring-queue.js'
+import { keptSoakSection } from './soak/results-section.js'
 import { benchTranslate } from './translate/translate.js'
 import { benchTranslateLoad, TRANSLATE_LOAD_SETUP } from './translate/translate-load.js'
 
@@ -32,6 +34,7 @@ const tracing = await benchTracingCost()
 const translateLoad = await benchTranslateLoad()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
+const costFeatures = await benchCostFeatures()
 const minutes = ((Date.now() - started) / 60_000).toFixed(1)
 
 const fmt = (n: number, digits = 0) =>
@@ -243,6 +246,14 @@ for (const r of offloadLoad) {
   )
 }
 lines.push('')
+lines.push(
+  '### Cost features: off vs on, and a cache hit vs a proxied request',
+  '',
+  'bench/node/cost-features.ts: the gateway in its own process in front of the mock upstream, CPU time per request under autocannon; "on" is pricing, a budget, the include_usage splice and a cache that always misses (every answer hashed, recorded and stored).',
+  '',
+  ...costTablesMarkdown(costFeatures),
+)
 
+lines.push(...keptSoakSection()) // written by `pnpm soak`
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'))
 console.log(`wrote bench/RESULTS.md in ${minutes} min`)

@@ -36,6 +36,11 @@ const record: ExchangeRecord = {
   ttftMs: 250.7,
   inputTokens: 812,
   outputTokens: 96,
+  cachedInputTokens: undefined,
+  cacheWriteTokens: undefined,
+  reasoningTokens: undefined,
+  cost: undefined,
+  cached: false,
 }
 
 const perBatchNs: number[] = []

@@ -36,9 +36,11 @@ export default defineConfig({
           { text: 'Express, Koa and Fastify', link: '/guide/frameworks' },
           { text: 'Upstreams, routing, retries', link: '/guide/routing' },
           { text: 'Providers: OpenAI and Anthropic', link: '/guide/providers' },
+          { text: 'Resilience', link: '/guide/resilience' },
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Performance', link: '/guide/performance' },
           { text: 'Observability', link: '/guide/observability' },
+          { text: 'Cost and caching', link: '/guide/cost-and-caching' },
         ],
       },
       {

@@ -12,6 +12,7 @@ export type OpenAIErrorType =
   | 'rate_limit_error'
   | 'requests'
   | 'tokens'
+  | 'insufficient_quota'
   | 'server_error'
   | 'timeout_error'
 
@@ -131,6 +132,11 @@ export const ERRORS = {
     status: 429,
     type: 'tokens',
     message: 'The request needs more tokens than the token limit allows at once',
+  },
+  VELOX_ERR_BUDGET_EXCEEDED: {
+    status: 429,
+    type: 'insufficient_quota',
+    message: 'The budget for this period is spent',
   },
   VELOX_ERR_QUEUE_FULL: {
     status: 503,

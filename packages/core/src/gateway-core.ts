@@ -6,9 +6,23 @@
  * `Gateway` class: `@velox/core/internal` reaches it (gatewayCore) for tests and benchmarks.
  */
 import type { EventEmitter } from 'node:events'
-import { Upstream, type UpstreamStats } from './egress/upstream.js'
+import type { IncomingMessage } from 'node:http'
+import type { BudgetStoreStats } from './budget/budget-store.js'
+import { Budgets } from './budget/budgets.js'
+import { createBudgetBuffer, MemoryBudgetStore } from './budget/memory-budget-store.js'
+import { RedisBudgetStore } from './budget/redis-budget-store.js'
+import { type CacheStats, ResponseCache } from './cache/response-cache.js'
+import { CostLedger, type CostStats } from './cost/cost-ledger.js'
+import { PriceTable } from './cost/price-table.js'
+import { type Candidate, Upstream, type UpstreamStats } from './egress/upstream.js'
 import { newCounters, type RequestCounters } from './exchange/counters.js'
 import type { Exchange } from './exchange/exchange.js'
+import { ActiveChecker } from './health/active-check.js'
+import { HealthMonitor } from './health/health-monitor.js'
+import type { ResolvedHealth } from './health/health-options.js'
+import type { UpstreamEvent } from './health/health-types.js'
+import { orderP2c } from './health/p2c.js'
+import { poolCheck } from './health/pool-check.js'
 import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import type { BodyLimits } from './ingress/read-body.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
@@ -34,6 +48,12 @@ export interface GatewayStats {
   upstreams: UpstreamStats[]
   /** The rate limiter; undefined when `limit` is off. */
   limit: LimitStats | undefined
+  /** Spend and tokens; undefined without `pricing`. */
+  cost: CostStats | undefined
+  /** Budget levels held in this process and those past maxKeys; undefined without `budget`. */
+  budget: BudgetStoreStats | undefined
+  /** Hits, misses, bypasses, stores and size; undefined without `cache`. */
+  cache: CacheStats | undefined
 }
 
 /** The events a core emits on its gateway (the public `exchange` and `usage` events). */
@@ -48,15 +68,27 @@ export class GatewayCore implements StageContext {
   readonly router: Router
   readonly counters = newCounters()
   readonly limiter: Limiter | undefined
+  /** The limit's key function, also the default key of the cache scope and of budgets. */
+  readonly callerKeyOf: ((req: IncomingMessage) => string | undefined) | undefined
+  readonly prices: PriceTable | undefined
+  readonly ledger: CostLedger | undefined
+  readonly budgets: Budgets | undefined
+  readonly cache: ResponseCache | undefined
   readonly logger: Logger | undefined
   readonly bodyLimits: BodyLimits
   /** OpenTelemetry GenAI spans and metrics; null when `tracing` is off. */
   readonly tracing: GatewayTracing | null
+  /** Every upstream's health (health/); undefined when `health` is off. */
+  readonly health: HealthMonitor | undefined
+  /** The opt-in active health checks; undefined when off. */
+  readonly checker: ActiveChecker | undefined
   /** Where the request path sends metrics telemetry; null when metrics are off. Set by the sidecar. */
   telemetry: TelemetrySink | null = null
   closing = false
   readonly #events: Events
   readonly #warned = new Set<string>()
+  /** Some limit policy has a tokens bucket (its reservation is settled from usage). */
+  readonly #tokenLimited: boolean
 
   constructor(options: ResolvedOptions, events: Events) {
     this.options = options
@@ -84,13 +116,75 @@ export class GatewayCore implements StageContext {
         )
       : null
     this.upstreams = upstreams.map((u) => new Upstream(u, options.timeouts))
+    const health = options.health
+    this.health = health && this.#healthMonitor(health)
     this.router = new Router(
       options.routes,
       new Map(this.upstreams.map((u) => [u.config.name, u])),
       this.upstreams[0]!,
+      Math.random,
+      health?.balance === 'p2c-ewma' && this.health ? p2cTierOrder(this.health) : undefined,
     )
+    this.checker = health?.activeCheck && this.#activeChecker(health)
     this.limiter = options.limit && new Limiter(options.limit, this)
     this.tracing = options.tracing === null ? null : new GatewayTracing(options.tracing)
+    this.callerKeyOf = options.limit?.key
+    this.#tokenLimited = options.limit?.policies.some((p) => p.tokens !== undefined) === true
+    this.prices = options.pricing && new PriceTable(options.pricing)
+    this.ledger = this.prices && new CostLedger()
+    const budget = options.budget
+    this.budgets =
+      budget &&
+      new Budgets(
+        budget,
+        budget.store.kind === 'redis'
+          ? new RedisBudgetStore(budget.store)
+          : new MemoryBudgetStore(budget.store.buffer ?? createBudgetBuffer(budget.maxKeys)),
+      )
+    this.cache = options.cache && new ResponseCache(options.cache)
+  }
+
+  /** Usage is worth reading: records are wanted, or a token limit, budgets or prices need it. */
+  get usageWanted(): boolean {
+    return this.recordsWanted || this.prices !== undefined || this.budgets !== undefined || this.#tokenLimited
+  }
+
+  /** Streamed chats get the include_usage splice (`usage.ensure`; by default when usage is wanted). */
+  get spliceUsage(): boolean {
+    return this.options.usage.ensure ?? this.usageWanted
+  }
+
+  #healthMonitor(health: ResolvedHealth): HealthMonitor {
+    const events = this.#events
+    const monitor = new HealthMonitor({
+      options: health,
+      names: this.upstreams.map((u) => u.config.name),
+      logger: this.logger,
+      onEvent: (event: UpstreamEvent) => {
+        try {
+          events.emit('upstream', event)
+        } catch (err) {
+          this.logger?.error({ err }, 'velox: an upstream listener threw')
+        }
+      },
+    })
+    for (const u of this.upstreams) u.health = monitor.get(u.config.name)
+    return monitor
+  }
+
+  #activeChecker(health: ResolvedHealth): ActiveChecker {
+    const byName = new Map(this.upstreams.map((u) => [u.config.name, u]))
+    const check = health.activeCheck!
+    const checker = new ActiveChecker({
+      monitor: this.health!,
+      options: check,
+      request: poolCheck((name) => {
+        const u = byName.get(name)
+        return u && { pool: u.pool, path: check.path ?? u.config.warmupPath, headers: u.injectedHeaders }
+      }),
+    })
+    checker.start()
+    return checker
   }
 
   /** Runs the exchange's stages from where it stands (stages/run.ts); Exchange.resume() calls it. */
@@ -151,8 +245,35 @@ export class GatewayCore implements StageContext {
       errors: { ...errors },
       buffers: this.bufferPool.stats(),
       offload: this.offload?.stats() ?? null,
-      upstreams: this.upstreams.map((u) => u.stats()),
+      upstreams: this.upstreams.map((u) => {
+        const s = u.stats()
+        s.health = this.health?.snapshot(u.config.name) ?? null
+        return s
+      }),
       limit: this.limiter?.stats(),
+      cost: this.ledger?.stats(),
+      budget: this.budgets?.store.stats(),
+      cache: this.cache?.stats(),
     }
   }
+}
+
+/**
+ * 'p2c-ewma': the better of two weighted draws first, by peak-EWMA latency (decayed to the
+ * monitor's now) x (in flight + 1) / weight. Made once per gateway; each ordering reads the clock once.
+ */
+function p2cTierOrder(monitor: HealthMonitor): (tier: readonly Candidate[]) => Candidate[] {
+  let now = 0
+  const costOf = (c: Candidate): number => {
+    const h = c.upstream.health
+    return h === undefined ? 0 : h.ewma.cost(h.inFlight, c.upstream.config.weight, now)
+  }
+  return (tier) => {
+    now = monitor.clock()
+    return orderP2c({ tier, costOf, weightOf: candidateWeight, random: Math.random })
+  }
+}
+
+function candidateWeight(c: Candidate): number {
+  return c.upstream.config.weight
 }

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Exchange } from './exchange/exchange.js'
 import { GatewayCore, type GatewayStats } from './gateway-core.js'
+import type { UpstreamEvent } from './health/health-types.js'
 import { type ResolvedOptions, resolveOptions, type VeloxOptions } from './options.js'
 import { Sidecar } from './sidecar/handle.js'
 import { runStages } from './stages/run.js'
@@ -31,6 +32,8 @@ export interface GatewayEvents {
   exchange: [record: ExchangeRecord]
   /** One finished request that reached an upstream, with its tokens (see UsageEvent). */
   usage: [event: UsageEvent]
+  /** An upstream was ejected, restored, or cooled down (docs/guide/resilience.md). */
+  upstream: [event: UpstreamEvent]
 }
 
 export class Gateway extends EventEmitter<GatewayEvents> {
@@ -111,8 +114,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await Promise.all([
       ...core.upstreams.map((u) => u.close()),
       core.limiter?.close(),
+      core.budgets?.store.close(),
+      core.cache?.close(),
       this.sidecar?.close(),
       core.offload?.close(),
+      core.checker?.stop(),
     ])
   }
 }

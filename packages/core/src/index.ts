@@ -10,11 +10,16 @@
  * bucket), whose measured tables bench/ re-runs in Node.
  *
  * This is the public API, and all of it: the gateway, its errors, and the types of its options,
- * stats and events, plus the few helpers the docs describe (DEFAULTS, createLimitBuffer, the
+ * stats and events, plus the few helpers the docs describe (DEFAULTS, createLimitBuffer,
+ * createBudgetBuffer, the
  * redaction helpers, recordLimitDecision and recordQueueDepth). A test pins this list
  * (test/public-api.test.ts). Building blocks are in `@velox/core/internal`, which is unstable.
  */
 
+export type { BudgetStoreStats } from './budget/budget-store.js'
+export { createBudgetBuffer } from './budget/memory-budget-store.js'
+export type { CacheStats } from './cache/response-cache.js'
+export type { CostStats } from './cost/cost-ledger.js'
 export type { UpstreamStats } from './egress/upstream.js'
 export {
   ERRORS,
@@ -32,21 +37,31 @@ export {
   isGateway,
   type PreParsedBody,
 } from './gateway.js'
+export type { HealthSnapshot, UpstreamEvent } from './health/health-types.js'
 export type { BufferPoolStats } from './ingress/buffer-pool.js'
 export { createLimitBuffer } from './limit/limit-buffer.js'
 export type { LimitStats } from './limit/limiter.js'
 export { recordLimitDecision, recordQueueDepth } from './limit-telemetry.js'
 export type { OffloadStats } from './offload/offload-scanner.js'
 export {
+  type BudgetGroupOptions,
+  type BudgetOptions,
+  type BudgetPeriod,
+  type BudgetRedisOptions,
+  type CacheOptions,
+  type CacheRedisOptions,
   type CandidateOption,
   DEFAULTS,
   fromEnv,
+  type HealthOptions,
   type LimitOptions,
   type LimitOverride,
   type Logger,
   type MeterLike,
+  type ModelPrice,
   type ModelsEndpoint,
   type OffloadOptions,
+  type PricingOptions,
   type RedisStoreOptions,
   type ResolvedOptions,
   type RetryOptions,
@@ -58,6 +73,7 @@ export {
   type TracingOptions,
   type UpstreamAuth,
   type UpstreamOptions,
+  type UsageOptions,
   type VeloxOptions,
 } from './options.js'
 export type { Sidecar } from './sidecar/handle.js'

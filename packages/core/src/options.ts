@@ -4,12 +4,16 @@
  * literal (config/defaults.ts); the schema (config/schema.ts) describes every option once.
  */
 
+import { type BudgetOptions, type ResolvedBudget, resolveBudget } from './budget/budget-options.js'
+import { type CacheOptions, type ResolvedCache, resolveCache } from './cache/cache-options.js'
 import { DEFAULTS } from './config/defaults.js'
 import { fromEnvironment } from './config/env.js'
 import { checkKnownKeys } from './config/known-keys.js'
 import { OPTIONS_SCHEMA } from './config/schema.js'
+import { type PricingOptions, type ResolvedPriceRule, resolvePricing } from './cost/cost-options.js'
 import { type ResolvedRetry, type RetryOptions, resolveRetry } from './egress/retry-policy.js'
 import { type ResolvedUpstream, resolveUpstreams, type UpstreamOptions } from './egress/upstream-options.js'
+import { type HealthOptions, type ResolvedHealth, resolveHealth } from './health/health-options.js'
 import { type LimitOptions, type ResolvedLimit, resolveLimit } from './limit/limit-options.js'
 import { type OffloadOptions, type ResolvedOffload, resolveOffload } from './offload/offload-options.js'
 import {
@@ -26,12 +30,17 @@ import {
   type TranslateOptions,
   type TranslateOptionsInput,
 } from './translate/translate-options.js'
+import { type ResolvedUsage, resolveUsage, type UsageOptions } from './usage/usage-options.js'
 import { fail, globToRegExp, integer, path } from './validate.js'
 
+export type { BudgetGroupOptions, BudgetOptions, BudgetRedisOptions } from './budget/budget-options.js'
+export type { BudgetPeriod } from './budget/period.js'
+export type { CacheOptions, CacheRedisOptions } from './cache/cache-options.js'
 export { DEFAULTS } from './config/defaults.js'
-
+export type { ModelPrice, PricingOptions } from './cost/cost-options.js'
 export type { ResolvedRetry, RetryOptions } from './egress/retry-policy.js'
 export type { ResolvedUpstream, UpstreamAuth, UpstreamOptions } from './egress/upstream-options.js'
+export type { ActiveCheckOptions, HealthOptions, ResolvedHealth } from './health/health-options.js'
 export type {
   LimitOptions,
   LimitOverride,
@@ -46,6 +55,7 @@ export type { MeterLike, TracerLike } from './tracing/otel-api.js'
 export type { TracingOptions } from './tracing/tracing-options.js'
 export type { ApiFormat } from './translate/formats.js'
 export type { TranslateOptionsInput } from './translate/translate-options.js'
+export type { UsageOptions } from './usage/usage-options.js'
 
 export interface Logger {
   debug(obj: unknown, msg?: string): void
@@ -78,6 +88,11 @@ export interface VeloxOptions {
   modelsEndpoint?: ModelsEndpoint
   /** Retries and fallbacks, before the first response byte reaches the client. */
   retry?: RetryOptions
+  /**
+   * Upstream health: outlier ejection, cooldowns on 429/503 with Retry-After, balancing among equal
+   * candidates, optional active checks (docs/guide/resilience.md). On by default; `false`: off.
+   */
+  health?: HealthOptions | boolean
   /** The path prefix Velox answers; every other path is left to the host app. */
   prefix?: string
   /** Largest request body accepted (413 above). */
@@ -109,6 +124,14 @@ export interface VeloxOptions {
   tracing?: boolean | TracingOptions
   /** Translation between OpenAI and Anthropic formats (docs/guide/providers.md). */
   translate?: TranslateOptionsInput
+  /** Exact usage on streams (docs/guide/cost-and-caching.md). */
+  usage?: UsageOptions
+  /** Prices per million tokens by model glob; cost appears in usage events, metrics and stats(). */
+  pricing?: PricingOptions
+  /** Spending limits per caller key (and group) per period. Off unless given. */
+  budget?: BudgetOptions
+  /** A response cache. Off unless given. */
+  cache?: CacheOptions
 }
 
 export interface ResolvedOptions {
@@ -117,6 +140,8 @@ export interface ResolvedOptions {
   readonly routes: readonly ResolvedRoute[] | undefined
   readonly modelsEndpoint: ModelsEndpoint
   readonly retry: ResolvedRetry
+  /** Undefined when off. */
+  readonly health: ResolvedHealth | undefined
   readonly prefix: string
   readonly maxBodyBytes: number
   readonly timeouts: Readonly<Required<TimeoutOptions>>
@@ -131,6 +156,11 @@ export interface ResolvedOptions {
   /** Null when off. */
   readonly tracing: ResolvedTracing | null
   readonly translate: TranslateOptions
+  readonly usage: ResolvedUsage
+  /** Undefined when no pricing is given. */
+  readonly pricing: readonly ResolvedPriceRule[] | undefined
+  readonly budget: ResolvedBudget | undefined
+  readonly cache: ResolvedCache | undefined
 }
 
 /** Checks every field and fills in the defaults. Throws a VeloxOptionsError naming the field. */
@@ -175,6 +205,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     routes,
     modelsEndpoint,
     retry: resolveRetry(options.retry),
+    health: resolveHealth(options.health),
     prefix: path('prefix', options.prefix, DEFAULTS.prefix),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 1, DEFAULTS.maxBodyBytes),
     timeouts,
@@ -187,6 +218,10 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     onUsage: options.onUsage,
     tracing: resolveTracing(options.tracing),
     translate: resolveTranslate(options.translate),
+    usage: resolveUsage(options.usage),
+    pricing: resolvePricing(options.pricing),
+    budget: resolveBudget(options.budget),
+    cache: resolveCache(options.cache),
   })
 }
 

@@ -289,8 +289,8 @@ describe('token limits', () => {
     )
   })
 
-  it('settles a stream from its usage chunk, and keeps the reservation when the stream has none', async () => {
-    const { url } = await f.app(tokens)
+  it('settles a stream from its usage chunk, and keeps the reservation when the stream has none (usage.ensure off)', async () => {
+    const { url } = await f.app(tokens, { usage: { ensure: false } })
     const withUsage = { stream: true, stream_options: { include_usage: true }, max_tokens: 50 }
     const first = await chat(url, 'sk-s', { ...withUsage, messages: [{ role: 'user', content: message }] })
     const events = first.body.toString().split('\n\n')
@@ -317,7 +317,7 @@ describe('token limits', () => {
   })
 
   it('answers 429 VELOX_ERR_TOKEN_RATE_LIMITED when the tokens run out, and refuses at once a request that can never fit', async () => {
-    const { gateway, url } = await f.app({ ...tokens, tokenBurst: 300 })
+    const { gateway, url } = await f.app({ ...tokens, tokenBurst: 300 }, { usage: { ensure: false } })
     // A stream without usage keeps its reservation of about 225 tokens.
     expect((await chat(url, 'sk-l', { max_tokens: 200, stream: true })).status).toBe(200)
     const limited = await chat(url, 'sk-l', { max_tokens: 200 })
@@ -332,6 +332,29 @@ describe('token limits', () => {
     expect(errorOf(huge)).toMatchObject({ type: 'tokens', code: 'VELOX_ERR_TOKENS_OVER_LIMIT' })
     expect(f.mock.received.length).toBe(before)
     expect(gateway.stats().limit!.rejected).toMatchObject({ rateLimited: 1, tooLarge: 1 })
+  })
+
+  it('settles a stream that did not ask for usage from the usage the gateway asked for (usage.ensure, on with tpm)', async () => {
+    const { url } = await f.app(tokens)
+    const first = await chat(url, 'sk-u', {
+      stream: true,
+      max_tokens: 50,
+      messages: [{ role: 'user', content: message }],
+    })
+    // The client did not ask for usage, and gets no usage chunk and no "usage":null.
+    expect(first.body.toString()).not.toContain('"usage"')
+    expect(f.mock.received.at(-1)!.body.toString()).toContain('"stream_options":{"include_usage":true}')
+    const asked = await chat(url, 'sk-u2', {
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 50,
+      messages: [{ role: 'user', content: message }],
+    })
+    const usage = JSON.parse(asked.body.toString().split('\n\n').at(-3)!.slice(6)).usage
+    const second = await chat(url, 'sk-u', { max_tokens: 1, messages: [{ role: 'user', content: message }] })
+    expect(limits(second)['x-ratelimit-remaining-tokens']).toBe(
+      String(1_000 - usage.prompt_tokens - usage.completion_tokens - reserved({ max_tokens: 1 })),
+    )
   })
 })
 

@@ -72,7 +72,28 @@ const everyOption: Full<VeloxOptions> = {
   upstreams: [upstream],
   routes: [{ model: 'gpt-*', upstreams: ['main', { upstream: 'main', model: 'alias' }] }],
   modelsEndpoint: 'routes',
-  retry: { attempts: 1, statuses: [500], baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 3 },
+  retry: {
+    attempts: 1,
+    statuses: [500],
+    baseDelayMs: 1,
+    maxDelayMs: 2,
+    maxRetryAfterMs: 3,
+    onTimeout: true,
+    onResetAfterWrite: 'always',
+  },
+  health: {
+    consecutiveGatewayFailures: 1,
+    consecutive5xx: 1,
+    baseEjectionMs: 1,
+    maxEjectionMs: 1,
+    maxEjectionPercent: 50,
+    cooldown: true,
+    cooldownScope: 'upstream',
+    maxCooldownMs: 1,
+    balance: 'p2c-ewma',
+    ewmaDecayMs: 1,
+    activeCheck: { intervalMs: 1, timeoutMs: 1, path: '/health' },
+  },
   prefix: '/v1',
   maxBodyBytes: 1024,
   timeouts: { connectMs: 1, headersMs: 1, bodyIdleMs: 1, clientBodyMs: 1, totalMs: 1 },
@@ -89,6 +110,28 @@ const everyOption: Full<VeloxOptions> = {
     captureContent: false,
     propagate: true,
   },
+  usage: { ensure: true },
+  pricing: { 'gpt-*': { input: 1, cachedInput: 0.5, cacheWrite: 1.25, output: 4 } },
+  budget: {
+    amount: 10,
+    period: { ms: 60_000 },
+    key: () => 'k',
+    groups: { of: () => 'team', amount: 100, period: 'month' },
+    defaultMaxTokens: 1,
+    maxKeys: 8,
+    store: { redis: 'redis://127.0.0.1:6379', prefix: 'b:', timeoutMs: 100 },
+    failClosed: false,
+    now: () => 0,
+  },
+  cache: {
+    ttlMs: 1,
+    maxBytes: 1024,
+    maxEntryBytes: 512,
+    store: { redis: 'redis://127.0.0.1:6379', prefix: 'c:', timeoutMs: 100 },
+    scope: () => 's',
+    models: ['gpt-*'],
+    when: 'header',
+  },
   translate: { defaultMaxTokens: 1, ignoreFields: ['seed'] },
 }
 // The other side of the store union, so that `limit.store.buffer` is covered too.
@@ -100,7 +143,7 @@ function paths(value: unknown, prefix = ''): string[] {
   if (Object.getPrototypeOf(value) !== Object.prototype) return []
   return Object.entries(value).flatMap(([key, child]) => {
     const path = prefix === '' ? key : `${prefix}.${key}`
-    const nested = key === 'headers' || key === 'logger' ? [] : paths(child, path) // free-form values
+    const nested = ['headers', 'logger', 'pricing', 'groups'].includes(key) ? [] : paths(child, path) // free-form values
     return nested.length > 0 ? [path, ...nested] : [path]
   })
 }
@@ -109,17 +152,24 @@ const docPage = () => readFileSync(new URL('../../../docs/reference/options.md',
 
 describe('the options schema', () => {
   it('has exactly the fields of the TypeScript option types', () => {
-    const fromTypes = new Set([...paths(everyOption), ...paths({ limit: { store: sharedStore } })])
+    const fromTypes = new Set([
+      ...paths(everyOption),
+      ...paths({ limit: { store: sharedStore }, budget: { store: sharedStore } }),
+    ])
     const fromSchema = new Set(optionEntries(OPTIONS_SCHEMA).map((e) => e.path))
     // An object whose fields are all listed has no row of its own (upstream, timeouts, retry).
     const objectsWithFields = [...fromTypes].filter((p) => !fromSchema.has(p))
     expect(objectsWithFields.sort()).toEqual([
+      'budget',
+      'budget.store',
+      'cache',
       'limit.store',
       'retry',
       'timeouts',
       'translate',
       'upstream',
       'upstream.tls',
+      'usage',
     ])
     expect([...fromSchema].filter((p) => !fromTypes.has(p))).toEqual([])
   })
@@ -130,6 +180,9 @@ describe('the options schema', () => {
       sidecar: {},
       offload: {},
       tracing: {},
+      health: { activeCheck: {} },
+      budget: { amount: 1, period: 'day', store: { redis: 'redis://127.0.0.1:1' } },
+      cache: { ttlMs: 1, store: { redis: 'redis://127.0.0.1:1' } },
     }) as unknown as Record<string, unknown>
     const read = (path: string): unknown => {
       const keys = path.replace(/^upstream\./, 'upstreams.0.').split('.')
@@ -221,7 +274,10 @@ describe('unknown keys', () => {
 
 /** A valid value of each variable's option, and its text in the environment. */
 function sample({ path, node }: EnvVariable): [string, unknown] {
-  if (node.anyOf) return path === 'limit' || path === 'tracing' ? ['true', true] : ['true', {}]
+  if (/^budget\.(groups\.)?period$/.test(path)) return ['month', 'month']
+  if (node.type === 'number') return ['2.5', 2.5]
+  // A toggle that takes `true` (limit, health) keeps it; one that takes only `false` gets `{}`.
+  if (node.anyOf) return node.anyOf.some((v) => v.type === 'boolean') ? ['true', true] : ['true', {}]
   if (node.type === 'array')
     return node.items!.type === 'integer' ? ['500, 503', [500, 503]] : ['a*,b', ['a*', 'b']]
   if (node.type === 'integer') {
@@ -253,8 +309,18 @@ describe('fromEnv', () => {
         ...(/^limit\.store\.(prefix|timeoutMs)$/.test(variable.path) && {
           VELOX_LIMIT_STORE_REDIS: 'redis://127.0.0.1:6379',
         }),
+        // A budget needs an amount and a period, a cache a ttl, their Redis settings a Redis URL.
+        ...(/^budget\./.test(variable.path) && { VELOX_BUDGET_AMOUNT: '1', VELOX_BUDGET_PERIOD: 'day' }),
+        ...(/^budget\.store\.(prefix|timeoutMs)$/.test(variable.path) && {
+          VELOX_BUDGET_STORE_REDIS: 'redis://127.0.0.1:6379',
+        }),
+        ...(/^cache\./.test(variable.path) && { VELOX_CACHE_TTL_MS: '1' }),
+        ...(/^cache\.store\.(prefix|timeoutMs)$/.test(variable.path) && {
+          VELOX_CACHE_STORE_REDIS: 'redis://127.0.0.1:6379',
+        }),
+        [variable.name]: text,
       }
-      const options = fromEnv({ [variable.name]: text, ...needs })
+      const options = fromEnv(needs)
       expect([variable.name, at(options, variable.path)]).toEqual([variable.name, value])
       expect(() => resolveOptions(options)).not.toThrow()
     }

@@ -33,6 +33,8 @@ describe('resolveOptions', () => {
       baseDelayMs: 200,
       maxDelayMs: 5000,
       maxRetryAfterMs: 10000,
+      onTimeout: false,
+      onResetAfterWrite: 'idempotent',
     })
     expect(o.timeouts).toEqual(DEFAULTS.timeouts)
     expect(o.parser).toBe('scanner')

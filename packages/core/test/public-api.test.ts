@@ -13,6 +13,7 @@ describe('the public API of @velox/core', () => {
       'REDACTED',
       'VeloxError',
       'VeloxOptionsError',
+      'createBudgetBuffer',
       'createGateway',
       'createLimitBuffer',
       'fromEnv',

@@ -50,6 +50,11 @@ function record(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
     ttftMs: 450,
     inputTokens: 12,
     outputTokens: 30,
+    cachedInputTokens: undefined,
+    cacheWriteTokens: undefined,
+    reasoningTokens: undefined,
+    cost: undefined,
+    cached: false,
     ...overrides,
   }
 }

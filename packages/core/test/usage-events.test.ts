@@ -42,6 +42,11 @@ describe('usage events', () => {
       status: 200,
       inputTokens: usage.prompt_tokens,
       outputTokens: usage.completion_tokens,
+      cachedInputTokens: usage.prompt_tokens_details.cached_tokens,
+      cacheWriteTokens: undefined,
+      reasoningTokens: usage.completion_tokens_details.reasoning_tokens,
+      cost: undefined,
+      cached: false,
       latencyMs: expect.any(Number),
       ttftMs: expect.any(Number),
     })

@@ -20,6 +20,7 @@ import { identify } from './identity.js'
 import type { ResolvedOptions } from './options.js'
 import { sendError } from './reply.js'
 import { route } from './routes.js'
+import type { ServerFaults } from './server-faults.js'
 import type { ReceivedRequest } from './types.js'
 
 /** What the handler shares with the server that owns it. */
@@ -27,6 +28,8 @@ export interface HandlerState {
   readonly options: ResolvedOptions
   readonly received: ReceivedRequest[]
   readonly failures: FailureCounters
+  /** Faults set on the server (`mock.setFaults`); absent means none. */
+  readonly serverFaults?: ServerFaults
 }
 
 async function readBody(req: NodeRequest): Promise<Buffer> {
@@ -67,6 +70,7 @@ async function handle(state: HandlerState, req: NodeRequest, res: NodeResponse):
   let controls: Controls
   try {
     controls = parseControls(req.headers, state.options)
+    if (state.serverFaults !== undefined) controls = state.serverFaults.apply(controls)
   } catch (error) {
     const bare = parseControls({}, state.options)
     return sendInvalid(

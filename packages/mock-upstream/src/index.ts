@@ -7,5 +7,6 @@
 export { MOCK_FAULTS, MOCK_HEADERS, type MockFault } from './controls.js'
 export type { OpenAIErrorBody } from './errors.js'
 export { createMockUpstream } from './server.js'
+export type { MockFaults } from './server-faults.js'
 export { createTestCertificate } from './test-certificate.js'
 export type { MockUpstream, MockUpstreamOptions, ReceivedRequest } from './types.js'

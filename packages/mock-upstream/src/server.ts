@@ -9,6 +9,7 @@ import { ConnectionTracker } from './connections.js'
 import { FailureCounters } from './fail-first.js'
 import { createHandler } from './handler.js'
 import { resolveOptions } from './options.js'
+import { ServerFaults } from './server-faults.js'
 import type { MockUpstream, MockUpstreamOptions, ReceivedRequest } from './types.js'
 
 /**
@@ -28,7 +29,8 @@ export async function createMockUpstream(options?: MockUpstreamOptions): Promise
   const resolved = resolveOptions(options)
   const received: ReceivedRequest[] = []
   const failures = new FailureCounters()
-  const handler = createHandler({ options: resolved, received, failures })
+  const serverFaults = new ServerFaults()
+  const handler = createHandler({ options: resolved, received, failures, serverFaults })
   const server =
     resolved.tls === undefined
       ? createServer(handler)
@@ -37,13 +39,15 @@ export async function createMockUpstream(options?: MockUpstreamOptions): Promise
   // Session errors (a client that resets mid-handshake) are the client's problem, not a crash of the mock.
   server.on('sessionError', () => {})
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(resolved.port, resolved.host, () => {
-      server.off('error', reject)
-      resolve()
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, resolved.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  await listen(resolved.port)
   const { port } = server.address() as AddressInfo
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
   let closed: Promise<void> | undefined
@@ -57,6 +61,21 @@ export async function createMockUpstream(options?: MockUpstreamOptions): Promise
       // In place: tests may hold a reference to `received`.
       received.length = 0
       failures.clear()
+      serverFaults.set(null)
+    },
+    setFaults(faults) {
+      serverFaults.set(faults)
+    },
+    down() {
+      // Refuses new connections (ECONNREFUSED) and cuts the open ones, as a crashed upstream would.
+      if (!server.listening) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        connections.destroyAll()
+      })
+    },
+    up() {
+      return server.listening ? Promise.resolve() : listen(port)
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

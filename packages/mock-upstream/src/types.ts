@@ -1,4 +1,5 @@
 /** The public shapes of the mock: its options, what it records, and the handle `createMockUpstream` returns. */
+import type { MockFaults } from './server-faults.js'
 
 /** Options of {@link createMockUpstream}; every field is optional. */
 export interface MockUpstreamOptions {
@@ -40,8 +41,18 @@ export interface MockUpstream {
   received: ReceivedRequest[]
   /** Sockets currently open to the server (for tests that check the gateway closed an upstream socket). */
   openConnections(): number
-  /** Clears `received` and the per-id `x-mock-fail-first` counters. */
+  /** Clears `received`, the per-id `x-mock-fail-first` counters and the faults set by `setFaults`. */
   reset(): void
+  /**
+   * Faults every request gets from now on, whatever its control headers say (`null` clears them):
+   * one upstream of several failing while the others answer, which per-request headers cannot do
+   * behind a gateway that forwards the same headers to every candidate.
+   */
+  setFaults(faults: MockFaults | null): void
+  /** Stops listening and cuts every open connection: new connections are refused until `up()`. */
+  down(): Promise<void>
+  /** Listens again on the same port after `down()`. */
+  up(): Promise<void>
   /** Closes the server and destroys every open socket and HTTP/2 session at once. */
   close(): Promise<void>
 }

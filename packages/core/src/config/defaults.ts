@@ -30,6 +30,23 @@ export const DEFAULTS = {
     baseDelayMs: 200, // 200 ms
     maxDelayMs: 5_000, // 5 s
     maxRetryAfterMs: 10_000, // 10 s: a longer Retry-After sends the request to the next candidate
+    onTimeout: false, // a hung call is not sent twice: the client waits at most headersMs, and is billed once
+    onResetAfterWrite: 'idempotent', // a chat call cut after it was sent may have been billed
+  },
+  health: {
+    consecutiveGatewayFailures: 5, // Envoy's default
+    consecutive5xx: 5, // Envoy's default
+    baseEjectionMs: 30_000, // 30 s, Envoy's base_ejection_time
+    maxEjectionMs: 300_000, // 5 min, Envoy's max_ejection_time
+    // A route lists two or three candidates: any lower share would keep a dead one in the list; the
+    // selection never skips every candidate anyway (it tries them all when all are out).
+    maxEjectionPercent: 100,
+    cooldown: true,
+    cooldownScope: 'model', // OpenAI and Anthropic rate-limit per model
+    maxCooldownMs: 300_000, // 5 min: a daily-quota Retry-After of hours is re-checked, not obeyed blindly
+    balance: 'weighted',
+    ewmaDecayMs: 10_000, // 10 s, Finagle's and tower's decay
+    activeCheck: { intervalMs: 10_000, timeoutMs: 5_000 }, // 10 s, 5 s; off unless asked for
   },
   timeouts: {
     connectMs: 10_000, // 10 s
@@ -46,6 +63,17 @@ export const DEFAULTS = {
     maxKeys: 16_384, // 32,768 slots of 64 B: 2 MiB
     failClosed: false, // a limiter outage should not take the app down
     store: { prefix: 'velox:rl:', timeoutMs: 500 }, // Redis: 500 ms, then the call counts as an outage
+  },
+  budget: {
+    defaultMaxTokens: 4_096, // output tokens assumed for the worst case of a request that sets no max
+    maxKeys: 65_536, // key and group levels in the in-process table: 131,072 slots of 16 B, 2 MiB
+    failClosed: false, // a budget store outage should not take the app down
+    store: { prefix: 'velox:budget:', timeoutMs: 500 }, // Redis: as the limiter's store
+  },
+  cache: {
+    maxBytes: 64 * 1024 * 1024, // 64 MiB of answers in the in-process store
+    when: 'always',
+    store: { prefix: 'velox:cache:', timeoutMs: 200 }, // Redis: a slower answer is a miss
   },
   translate: {
     defaultMaxTokens: 4096, // tokens: max_tokens for an Anthropic upstream when a chat request sets none

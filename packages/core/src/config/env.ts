@@ -67,6 +67,13 @@ function parseScalar(name: string, node: OptionSchema, raw: string): unknown {
     }
     return n
   }
+  if (type === 'number') {
+    const n = Number(raw)
+    if (raw.trim() === '' || !Number.isFinite(n) || n < (node.minimum ?? -Infinity)) {
+      invalid(name, node.minimum === undefined ? 'a number' : `a number >= ${node.minimum}`, raw)
+    }
+    return n
+  }
   if (type === 'boolean') {
     if (/^(true|1)$/i.test(raw)) return true
     if (/^(false|0)$/i.test(raw)) return false

@@ -55,6 +55,7 @@ const boolean = (description: string, value?: boolean, more: OptionSchema = {}):
   description,
   ...more,
 })
+const number = (description: string): OptionSchema => ({ type: 'number', minimum: 0, description })
 const oneOf = (description: string, values: readonly string[], value?: string): OptionSchema => ({
   type: 'string',
   enum: values,
@@ -151,6 +152,9 @@ const T = DEFAULTS.timeouts
 const L = DEFAULTS.limit
 const R = DEFAULTS.retry
 const S = DEFAULTS.sidecar
+const H = DEFAULTS.health
+const B = DEFAULTS.budget
+const C = DEFAULTS.cache
 const limitValues = {
   rpm: integer('Requests per minute per key.', 1, L.rpm),
   burst: integer('Requests a key may make at once (the requests bucket capacity).', 1, L.burst),
@@ -208,9 +212,79 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
         0,
         R.maxRetryAfterMs,
       ),
+      onTimeout: boolean(
+        'Retry (and fall back) after a headers or body timeout; off: a hung call may still be billing.',
+        R.onTimeout,
+      ),
+      onResetAfterWrite: oneOf(
+        'When a reset after the request body was written is retried (it may have been billed).',
+        ['idempotent', 'always', 'never'],
+        R.onResetAfterWrite,
+      ),
     },
     'Retries and fallbacks, before the first response byte reaches the client.',
   ),
+  health: {
+    anyOf: [
+      { type: 'boolean' },
+      object({
+        consecutiveGatewayFailures: integer(
+          'Connect errors, resets, TLS errors and timeouts in a row that eject an upstream (0: never).',
+          0,
+          H.consecutiveGatewayFailures,
+        ),
+        consecutive5xx: integer(
+          '5xx responses in a row that eject an upstream (0: never).',
+          0,
+          H.consecutive5xx,
+        ),
+        baseEjectionMs: integer(
+          'First ejection time; the n-th ejection lasts n times this.',
+          1,
+          H.baseEjectionMs,
+        ),
+        maxEjectionMs: integer('Longest ejection (at least baseEjectionMs).', 1, H.maxEjectionMs),
+        maxEjectionPercent: integer(
+          "Share of a route's candidates that may be skipped (one is always tried).",
+          0,
+          H.maxEjectionPercent,
+          100,
+        ),
+        cooldown: boolean(
+          'Skip an upstream that answered 429 or 503 with Retry-After until then.',
+          H.cooldown,
+        ),
+        cooldownScope: oneOf(
+          "Where a 429's cooldown applies (a 503 cools the upstream).",
+          ['model', 'upstream'],
+          H.cooldownScope,
+        ),
+        maxCooldownMs: integer('Longest cooldown, whatever Retry-After says.', 0, H.maxCooldownMs),
+        balance: oneOf('Order of equal candidates in a tier.', ['weighted', 'p2c-ewma'], H.balance),
+        ewmaDecayMs: integer("Decay time of the peak-EWMA latency 'p2c-ewma' reads.", 1, H.ewmaDecayMs),
+        activeCheck: {
+          anyOf: [
+            { type: 'boolean' },
+            object({
+              intervalMs: integer('Time between two checks of one upstream.', 1, H.activeCheck.intervalMs),
+              timeoutMs: integer(
+                'A check without a response within this is a failure.',
+                1,
+                H.activeCheck.timeoutMs,
+              ),
+              path: { ...path('Path to GET.'), 'x-default': "each upstream's warmupPath" },
+            }),
+          ],
+          description: 'GET each upstream every intervalMs, ejecting and restoring on the result.',
+          'x-type': 'object, true or false',
+          'x-default': 'off',
+        },
+      }),
+    ],
+    description: 'Upstream health: outlier ejection, cooldowns, balancing, active checks (guide/resilience).',
+    'x-type': 'object, true or false',
+    'x-default': 'on',
+  },
   prefix: path('The path prefix Velox answers.', DEFAULTS.prefix),
   maxBodyBytes: {
     ...integer('Largest request body accepted (413 above).', 1, DEFAULTS.maxBodyBytes),
@@ -304,6 +378,98 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
     'x-type': 'false or an object',
     'x-default': 'on',
   },
+  usage: object({
+    ensure: boolean(
+      'Splice stream_options.include_usage into streamed chats that did not ask, and strip the extra chunk.',
+      undefined,
+      { 'x-default': 'on with limit.tpm, budget, pricing, or a usage reader (listener, metrics)' },
+    ),
+  }),
+  pricing: {
+    type: 'object',
+    description: 'Prices per million tokens by model name or glob; a model without one has no cost.',
+    additionalProperties: object({
+      input: number('Input tokens not read from or written to a prompt cache.'),
+      cachedInput: number('Input tokens read from a prompt cache (default: input).'),
+      cacheWrite: number('Input tokens written to a prompt cache (default: input).'),
+      output: number('Output tokens, reasoning included.'),
+    }),
+    'x-type': '`Record<model glob, { input, cachedInput?, cacheWrite?, output }>`',
+    'x-default': 'none (no cost)',
+  },
+  budget: object(
+    {
+      amount: { ...number('Amount per key per period, in the unit of pricing.'), 'x-default': 'none' },
+      period: {
+        type: ['string', 'object'],
+        description: "'day' or 'month' (reset at midnight UTC), or { ms } from the epoch.",
+        properties: { ms: integer('Length of a period.', 1) },
+        additionalProperties: false,
+        'x-type': "`'day'` | `'month'` | `{ ms }`",
+        'x-default': 'none',
+      },
+      key: code('The key budgets are kept by (default: the limit key).', '`(req) => string | undefined`'),
+      groups: code(
+        'A second level: the group (team) of a key, with its own amount (and period); spend counts once at each level.',
+        '`{ of: (key) => string | undefined, amount: number | (group) => number | undefined, period? }`',
+      ),
+      defaultMaxTokens: integer('Output tokens assumed when a request sets no max.', 1, B.defaultMaxTokens),
+      maxKeys: integer('Key and group levels the in-process table holds.', 1, B.maxKeys, 2 ** 24),
+      store: object({
+        buffer: code(
+          'A SharedArrayBuffer from createBudgetBuffer(), shared by worker_threads.',
+          'SharedArrayBuffer',
+        ),
+        redis: {
+          type: ['string', 'object'],
+          description: 'A redis:// URL, ioredis options, or an ioredis client.',
+        },
+        prefix: string('Prefix of every key the budgets write.', B.store.prefix),
+        timeoutMs: integer('Longest wait for one Redis call.', 1, B.store.timeoutMs, 60_000),
+      }),
+      failClosed: boolean('When the store is unreachable: answer 503 instead of admitting.', B.failClosed),
+      now: code('The clock, in Unix ms (for tests).', '`() => number`'),
+    },
+    'Spending limits per caller key and per group, per period.',
+  ),
+  cache: object(
+    {
+      ttlMs: { ...integer('How long an answer is replayed.', 1), 'x-default': 'none (required)' },
+      maxBytes: integer('Bytes the in-process store holds.', 1, C.maxBytes),
+      maxEntryBytes: { ...integer('Largest answer stored.', 1), 'x-default': 'maxBytes / 8' },
+      store: {
+        anyOf: [
+          { type: 'string', enum: ['memory'] },
+          object({
+            redis: {
+              type: ['string', 'object'],
+              description: 'A redis:// URL, ioredis options, or an ioredis client.',
+            },
+            prefix: string('Prefix of every key the cache writes.', C.store.prefix),
+            timeoutMs: integer(
+              'Longest wait for one Redis call (then a miss).',
+              1,
+              C.store.timeoutMs,
+              60_000,
+            ),
+          }),
+        ],
+        description: "'memory' (this process), or { redis } for a fleet.",
+        'x-type': "`'memory'` or `{ redis, prefix?, timeoutMs? }`",
+        'x-default': "`'memory'`",
+      },
+      scope: code('Who may see whose answers (default: the limit key).', '`(req) => string | undefined`'),
+      models: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Model names or globs whose requests are cached.',
+        'x-type': 'string[] (globs with *)',
+        'x-default': 'every model',
+      },
+      when: oneOf("'always', or only requests sending x-velox-cache: use.", ['always', 'header'], C.when),
+    },
+    'A response cache, opt-in.',
+  ),
   logger: code('A pino-compatible logger.', 'pino-compatible'),
   sidecar: {
     anyOf: [

@@ -42,6 +42,17 @@ export class RetryCursor {
   }
 
   /**
+   * Moves to the next candidate without an attempt on the current one (its health refused it);
+   * false when there is none.
+   */
+  skipCandidate(): boolean {
+    if (this.#candidateIndex + 1 >= this.#candidates) return false
+    this.#candidateIndex++
+    this.#attemptOnCandidate = 1
+    return true
+  }
+
+  /**
    * Moves to the next attempt (the same candidate, or the next one) and returns the wait before
    * it, or undefined when none is left within the limits.
    *

@@ -6,8 +6,9 @@
  */
 import { DEFAULTS } from '../config/defaults.js'
 import { fail, integer, object } from '../validate.js'
+import { type ResetRetry, type RetryErrorOptions, resolveRetryErrors } from './retry-decision.js'
 
-export interface RetryOptions {
+export interface RetryOptions extends RetryErrorOptions {
   /** Attempts on one upstream, the first included (default 2); then the route's next candidate. */
   attempts?: number
   /** Upstream statuses worth another attempt (default 408, 409, 429, 500, 502, 503, 504, 529). */
@@ -26,6 +27,10 @@ export interface ResolvedRetry {
   readonly baseDelayMs: number
   readonly maxDelayMs: number
   readonly maxRetryAfterMs: number
+  /** Retry after a headers or body timeout (retry-decision.ts). */
+  readonly onTimeout: boolean
+  /** When a reset after the request body was written is retried (retry-decision.ts). */
+  readonly onResetAfterWrite: ResetRetry
 }
 
 export function resolveRetry(input: unknown): ResolvedRetry {
@@ -43,6 +48,7 @@ export function resolveRetry(input: unknown): ResolvedRetry {
     baseDelayMs: integer('retry.baseDelayMs', r.baseDelayMs, 0, DEFAULTS.retry.baseDelayMs),
     maxDelayMs: integer('retry.maxDelayMs', r.maxDelayMs, 0, DEFAULTS.retry.maxDelayMs),
     maxRetryAfterMs: integer('retry.maxRetryAfterMs', r.maxRetryAfterMs, 0, DEFAULTS.retry.maxRetryAfterMs),
+    ...resolveRetryErrors(r),
   })
 }
 

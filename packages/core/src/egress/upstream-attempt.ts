@@ -28,6 +28,7 @@ export class UpstreamAttempt {
   /** Set when the attempt must stop as soon as undici lets it. */
   #abortReason: Error | null = null
   #discard = false
+  #bodySent = false
 
   constructor(owner: AttemptOwner, upstream: Upstream) {
     this.#owner = owner
@@ -37,6 +38,15 @@ export class UpstreamAttempt {
   /** The response is a retryable failure: its body is read and dropped (to keep the connection). */
   get discarding(): boolean {
     return this.#discard
+  }
+
+  /** The whole request body was written to the upstream's socket (undici's onRequestSent). */
+  get bodySent(): boolean {
+    return this.#bodySent
+  }
+
+  onRequestSent(): void {
+    this.#bodySent = true
   }
 
   discardBody(): void {

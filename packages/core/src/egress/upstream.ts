@@ -4,6 +4,8 @@
  * counters (attempts, retries, fallbacks) next to the pool's own statistics.
  */
 import { Pool } from 'undici'
+import type { HealthSnapshot } from '../health/health-types.js'
+import type { UpstreamHealth } from '../health/upstream-health.js'
 import type { ResolvedOptions } from '../options.js'
 import type { ResolvedUpstream } from './upstream-options.js'
 
@@ -28,6 +30,8 @@ export interface UpstreamStats {
   fallbacks: number
   /** Attempts that ended in a transport error or a retryable status. */
   failures: number
+  /** Outlier ejection, cooldowns and latency (docs/guide/resilience.md); null when `health` is off. */
+  health: HealthSnapshot | null
 }
 
 const ANTHROPIC_VERSION = '2023-06-01'
@@ -54,6 +58,8 @@ export class Upstream {
   retries = 0
   fallbacks = 0
   failures = 0
+  /** This upstream's health state machine; undefined when `health` is off (set by the gateway). */
+  health: UpstreamHealth | undefined = undefined
 
   constructor(config: ResolvedUpstream, timeouts: ResolvedOptions['timeouts']) {
     this.config = config
@@ -116,6 +122,7 @@ export class Upstream {
       retries: this.retries,
       fallbacks: this.fallbacks,
       failures: this.failures,
+      health: null, // filled in by the gateway, which holds the health clock
     }
   }
 

@@ -25,14 +25,16 @@ export const STAGE = {
   read: 1,
   extract: 2,
   route: 3,
-  limit: 4,
-  translate: 5,
-  egress: 6,
-  respond: 7,
-  account: 8,
-  release: 9,
+  cache: 4,
+  limit: 5,
+  budget: 6,
+  translate: 7,
+  egress: 8,
+  respond: 9,
+  account: 10,
+  release: 11,
   /** Past the last stage: the exchange is over. */
-  done: 10,
+  done: 12,
 } as const
 
 /** What a stage tells the runner (stages/run.ts). */
@@ -49,7 +51,44 @@ export interface Runner {
 export interface UsageMeter {
   onChunk(chunk: Buffer): void
   /** Usage seen so far; call at the end of the response (repeat calls give the same answer). */
-  finish(): { inputTokens: number | undefined; outputTokens: number | undefined }
+  finish(): UsageCounts
+}
+
+/** Usage with the detail cost depends on (usage/usage-detail.ts has the same shape). */
+export interface UsageCounts {
+  inputTokens: number | undefined
+  outputTokens: number | undefined
+  /** The detail: absent when the reader does not report it (a translated response). */
+  cachedInputTokens?: number | undefined
+  cacheWriteTokens?: number | undefined
+  reasoningTokens?: number | undefined
+}
+
+/** A stored answer to replay (cache/cached-reply.ts). */
+export interface StoredReply {
+  readonly kind: 'json' | 'sse'
+  readonly contentType: string
+  readonly body: Buffer
+  readonly eventEnds: readonly number[]
+}
+
+/** Keeps a copy of the answer as it passes, for the cache (cache/reply-recorder.ts). */
+export interface ChunkRecorder {
+  onChunk(chunk: Buffer): void
+  /** The reply to store, or undefined (not complete, not a 200, too large, cut short). */
+  finish(complete: boolean): StoredReply | undefined
+}
+
+/** Takes the extra usage chunk out of a stream (usage/usage-chunk-filter.ts). */
+export interface ChunkFilter {
+  push(chunk: Buffer): Buffer | undefined
+  end(): Buffer | undefined
+  readonly usage: UsageCounts | undefined
+}
+
+/** A budget reservation (budget/budgets.ts): settled once with the real cost. */
+export interface CostSettleable {
+  settle(cost: number | undefined): void
 }
 
 /** A token reservation (limit/reservation.ts): settled once with the response's usage. */
@@ -101,9 +140,26 @@ export class Exchange implements ErrorAnswer {
   /** The model token's byte range in `body`, for aliases (-1 when there is none). */
   modelStart = -1
   modelEnd = -1
+  /** stream_options.include_usage as the client sent it. */
+  includeUsage: boolean | undefined = undefined
+
+  // --- the cache (opt-in) ---
+  /** `x-velox-cache` of this answer; undefined when the route is not cached. */
+  cacheOutcome: 'hit' | 'miss' | 'bypass' | undefined = undefined
+  /** The key to store a miss's answer under. */
+  cacheKey: string | undefined = undefined
+  /** A hit: egress replays it instead of going upstream. */
+  cachedReply: StoredReply | undefined = undefined
+  /** A miss's answer as it passes (set when its headers came). */
+  cacheRecorder: ChunkRecorder | null = null
+
+  // --- the budget ---
+  budgetHold: CostSettleable | undefined = undefined
 
   // --- the candidates (route) ---
   candidates: readonly Candidate[] = NO_CANDIDATES
+  /** Some candidates are ejected or cooling and offered anyway: every one was out (health/select.ts). */
+  panic = false
 
   // --- the limit ---
   /** The rate-limit key of the caller, once the limiter has computed it. */
@@ -146,6 +202,10 @@ export class Exchange implements ErrorAnswer {
   firstByteAt = 0
   /** Reads token usage as the body passes; only when exchange records, a reservation or a trace want it. */
   usage: UsageMeter | null = null
+  /** The body sent upstream asks for usage the client did not (the include_usage splice). */
+  usageSpliced = false
+  /** Strips what the splice added from the client's stream. */
+  usageFilter: ChunkFilter | null = null
 
   // --- the trace (when `tracing` is set: begun by egress, ended by account) ---
   /** The OTel context active when the gateway took the request: the span's parent. */

@@ -110,7 +110,9 @@ export class Limiter implements AdmissionHandler<Waiter> {
     ex.key = key
     const policy = this.#policyFor(ex)
     const p = config.policies[policy]!
-    const tokens = p.tokens === undefined || body === null ? 0 : this.#estimate(ex, body)
+    // A cache hit counts against the requests per minute, not the tokens (it costs none).
+    const tokens =
+      p.tokens === undefined || body === null || ex.cachedReply !== undefined ? 0 : this.#estimate(ex, body)
     if (p.tokens !== undefined && tokens > p.tokens.capacity) {
       this.#counts.tooLarge++
       const message =

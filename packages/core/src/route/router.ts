@@ -2,7 +2,8 @@
  * Model -> ordered upstream candidates. Routes are tried in order and the first whose glob matches
  * wins; its tiers give the fallback order, and the candidates inside a tier are ordered by a
  * weighted random draw (each upstream's `weight`). A route whose tiers all hold one candidate has
- * a fixed order, computed once and shared by every request (no allocation on the hot path).
+ * a fixed order, computed once and shared by every request (no allocation on the hot path). With
+ * `health.balance: 'p2c-ewma'` the gateway passes its own tier order (health/p2c.ts) instead of the draw.
  */
 import type { Candidate, Upstream } from '../egress/upstream.js'
 import type { ResolvedRoute } from './route-options.js'
@@ -20,14 +21,18 @@ export class Router {
   readonly #routes: readonly CompiledRoute[] | undefined
   readonly #defaultCandidates: readonly Candidate[]
   readonly #random: () => number
+  readonly #orderTier: (tier: readonly Candidate[]) => Candidate[]
 
+  /** @param orderTier orders a tier of equal candidates (default: a weighted random draw) */
   constructor(
     routes: readonly ResolvedRoute[] | undefined,
     upstreams: ReadonlyMap<string, Upstream>,
     defaultUpstream: Upstream,
     random: () => number = Math.random,
+    orderTier?: (tier: readonly Candidate[]) => Candidate[],
   ) {
     this.#random = random
+    this.#orderTier = orderTier ?? ((tier) => this.#draw(tier))
     this.#defaultCandidates = Object.freeze([{ upstream: defaultUpstream, model: undefined }])
     this.#routes = routes?.map((route) => {
       const tiers = route.tiers.map((tier) =>
@@ -51,7 +56,9 @@ export class Router {
     if (this.#routes === undefined || model === undefined) return this.#defaultCandidates
     for (const compiled of this.#routes) {
       if (!compiled.route.pattern.test(model)) continue
-      return compiled.fixed ?? compiled.tiers.flatMap((tier) => (tier.length === 1 ? tier : this.#draw(tier)))
+      return (
+        compiled.fixed ?? compiled.tiers.flatMap((tier) => (tier.length === 1 ? tier : this.#orderTier(tier)))
+      )
     }
     return undefined
   }

@@ -29,6 +29,15 @@ export interface ExchangeSample {
   clientAborted: boolean
 }
 
+/** A usage-detail record as the worker reads it: -1 for a count not reported, NaN for no cost. */
+export interface UsageDetailRecord {
+  model: string
+  cachedInputTokens: number
+  cacheWriteTokens: number
+  reasoningTokens: number
+  cost: number
+}
+
 export class SidecarMetrics {
   readonly registry = new Registry()
   readonly requests: Counter<'route' | 'method' | 'model' | 'upstream' | 'status'>
@@ -40,10 +49,16 @@ export class SidecarMetrics {
   readonly retries: Counter<'upstream'>
   readonly fallbacks: Counter<'upstream'>
   readonly tokens: Counter<'model' | 'type'>
+  readonly cost: Counter<'model'>
   readonly limitDecisions: Counter<'decision'>
   readonly queueDepth: Gauge
   readonly poolConnections: Gauge<'upstream' | 'state'>
   readonly poolRequests: Gauge<'upstream' | 'state'>
+  readonly ejected: Gauge<'upstream'>
+  readonly ejections: Counter<'upstream'>
+  readonly cooldowns: Counter<'upstream'>
+  /** The health totals last seen per upstream: each sample adds what grew since. */
+  readonly #healthSeen = new Map<string, { ejections: number; cooldowns: number }>()
   readonly eventLoopDelay: Gauge<'stat'>
   readonly memory: Gauge<'type'>
   readonly dropped: Counter
@@ -103,8 +118,14 @@ export class SidecarMetrics {
     })
     this.tokens = new Counter({
       name: 'velox_tokens_total',
-      help: 'Tokens the upstreams reported, by model and type (input, output)',
+      help: 'Tokens the upstreams reported, by model and type (input, output, cached_input, cache_write, reasoning; input counts cached and written ones too, output counts reasoning)',
       labelNames: ['model', 'type'],
+      registers,
+    })
+    this.cost = new Counter({
+      name: 'velox_cost_total',
+      help: 'Cost of the answered requests, by model, in the unit of the pricing option (models without a price add nothing)',
+      labelNames: ['model'],
       registers,
     })
     this.limitDecisions = new Counter({
@@ -128,6 +149,24 @@ export class SidecarMetrics {
       name: 'velox_upstream_pool_requests',
       help: 'Upstream pool requests: pending (waiting for a connection) and running',
       labelNames: ['upstream', 'state'],
+      registers,
+    })
+    this.ejected = new Gauge({
+      name: 'velox_upstream_ejected',
+      help: 'Upstreams out of the rotation: 1 while ejected or half-open (outlier detection), else 0 (sampled)',
+      labelNames: ['upstream'],
+      registers,
+    })
+    this.ejections = new Counter({
+      name: 'velox_upstream_ejections_total',
+      help: 'Times an upstream was ejected (consecutive failures, a failed probe or health check)',
+      labelNames: ['upstream'],
+      registers,
+    })
+    this.cooldowns = new Counter({
+      name: 'velox_upstream_cooldowns_total',
+      help: 'Cooldowns set or extended on an upstream by a 429 or 503 with Retry-After',
+      labelNames: ['upstream'],
       registers,
     })
     this.eventLoopDelay = new Gauge({
@@ -155,6 +194,15 @@ export class SidecarMetrics {
     })
   }
 
+  /** One sample of an upstream's health: the gauge now, the counters by what grew since the last one. */
+  health(upstream: string, ejected: number, ejections: number, cooldowns: number): void {
+    this.ejected.set({ upstream }, ejected)
+    const seen = this.#healthSeen.get(upstream) ?? { ejections: 0, cooldowns: 0 }
+    if (ejections > seen.ejections) this.ejections.inc({ upstream }, ejections - seen.ejections)
+    if (cooldowns > seen.cooldowns) this.cooldowns.inc({ upstream }, cooldowns - seen.cooldowns)
+    this.#healthSeen.set(upstream, { ejections, cooldowns })
+  }
+
   exchange(x: ExchangeSample): void {
     const { route, model, upstream } = x
     this.requests.inc({ route, method: x.method, model, upstream, status: String(x.status) })
@@ -170,5 +218,13 @@ export class SidecarMetrics {
     }
     if (x.inputTokens > 0) this.tokens.inc({ model, type: 'input' }, x.inputTokens)
     if (x.outputTokens > 0) this.tokens.inc({ model, type: 'output' }, x.outputTokens)
+  }
+
+  usageDetail(u: UsageDetailRecord): void {
+    const model = u.model
+    if (u.cachedInputTokens > 0) this.tokens.inc({ model, type: 'cached_input' }, u.cachedInputTokens)
+    if (u.cacheWriteTokens > 0) this.tokens.inc({ model, type: 'cache_write' }, u.cacheWriteTokens)
+    if (u.reasoningTokens > 0) this.tokens.inc({ model, type: 'reasoning' }, u.reasoningTokens)
+    if (u.cost > 0) this.cost.inc({ model }, u.cost)
   }
 }

@@ -36,6 +36,7 @@ import {
   KIND_MEMORY,
   KIND_POOL,
   KIND_QUEUE_DEPTH,
+  KIND_USAGE_DETAIL,
   LD_COUNT,
   LD_DECISION,
   LIMIT_DECISIONS,
@@ -47,11 +48,20 @@ import {
   NO_LABEL,
   OTHER_LABEL,
   POOL_CONNECTED,
+  POOL_COOLDOWNS,
+  POOL_EJECTED,
+  POOL_EJECTIONS,
   POOL_FREE,
   POOL_PENDING,
   POOL_RUNNING,
   POOL_UPSTREAM,
   QD_DEPTH,
+  readCost,
+  UD_CACHE_WRITE,
+  UD_CACHED_INPUT,
+  UD_COST,
+  UD_MODEL,
+  UD_REASONING,
 } from '../telemetry/record-layout.js'
 import type { SidecarMetrics } from './metrics.js'
 import type { LabelPair } from './worker-protocol.js'
@@ -144,6 +154,15 @@ export class TelemetryReader {
         })
         break
       }
+      case KIND_USAGE_DETAIL:
+        m.usageDetail({
+          model: this.#label(d[at + UD_MODEL]!),
+          cachedInputTokens: d[at + UD_CACHED_INPUT]!,
+          cacheWriteTokens: d[at + UD_CACHE_WRITE]!,
+          reasoningTokens: d[at + UD_REASONING]!,
+          cost: readCost(d, at + UD_COST),
+        })
+        break
       case KIND_LIMIT_DECISION: {
         const decision = LIMIT_DECISIONS[d[at + LD_DECISION]!]
         if (decision !== undefined) m.limitDecisions.inc({ decision }, d[at + LD_COUNT]!)
@@ -176,6 +195,9 @@ export class TelemetryReader {
         m.poolConnections.set({ upstream, state: 'free' }, d[at + POOL_FREE]!)
         m.poolRequests.set({ upstream, state: 'pending' }, d[at + POOL_PENDING]!)
         m.poolRequests.set({ upstream, state: 'running' }, d[at + POOL_RUNNING]!)
+        if (d[at + POOL_EJECTED]! >= 0) {
+          m.health(upstream, d[at + POOL_EJECTED]!, d[at + POOL_EJECTIONS]!, d[at + POOL_COOLDOWNS]!)
+        }
         break
       }
     }

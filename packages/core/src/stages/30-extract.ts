@@ -53,6 +53,7 @@ function check(ctx: ExtractContext, ex: Exchange, fields: ExtractedFields): void
   const model = fields.model
   ex.model = model
   ex.stream = fields.stream === true
+  ex.includeUsage = fields.includeUsage
   ex.maxTokens = fields.maxTokens ?? fields.maxCompletionTokens ?? fields.maxOutputTokens
   if (ex.needsModel) {
     if (!fields.isObject) {

@@ -1,5 +1,5 @@
 /**
- * Stage 5, limit: requests and tokens per caller key (limit/limiter.ts). The limiter admits the
+ * Stage 6, limit: requests and tokens per caller key (limit/limiter.ts). The limiter admits the
  * exchange at once (the common case: the runner goes on), lets it wait in the admission queue (it
  * resumes the exchange once admitted), or fails it (429, 503) with the x-ratelimit-* headers. Off
  * (no `limit` option): one branch.

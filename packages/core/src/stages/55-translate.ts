@@ -1,5 +1,5 @@
 /**
- * Stage 5b, translate: when the client's format (a chat completion is OpenAI's, a Messages
+ * Stage 8, translate: when the client's format (a chat completion is OpenAI's, a Messages
  * request Anthropic's) differs from the format of one of the route's candidates, maps the request
  * into the other format once, here, so that the gateway refuses what it knows cannot be sent
  * (a 400 naming the field) before anything reaches an upstream. The egress stage then sends each

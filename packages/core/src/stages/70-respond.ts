@@ -1,5 +1,5 @@
 /**
- * Stage 7, respond: writes the gateway's own answer, an error with its status and headers
+ * Stage 10, respond: writes the gateway's own answer, an error with its status and headers
  * (http/write-error.ts), when a stage failed the exchange: in the OpenAI shape, or in Anthropic's
  * (`{"type":"error","error":{"type","message"}}`) for a client of `/messages`, so each client reads
  * the gateway's errors as it reads its provider's. A proxied response needs nothing more here: the
@@ -14,6 +14,8 @@ import { formatOf, requestKind } from '../translate/formats.js'
 export function respond(ex: Exchange): StageResult {
   const error = ex.error
   if (error === undefined || ex.clientGone) return NEXT
+  // On a cached route every answer says what the cache did, the gateway's own errors too.
+  if (ex.cacheOutcome !== undefined) ex.headers = { ...ex.headers, 'x-velox-cache': ex.cacheOutcome }
   const kind = ex.kind ?? requestKind(ex.path)
   if (kind === undefined || formatOf(kind) === 'openai') writeError(ex.res, error, ex)
   else {

@@ -1,5 +1,5 @@
 /**
- * Stage 9, release: gives the body's pooled slab back to the buffer pool once nothing can still
+ * Stage 12, release: gives the body's pooled slab back to the buffer pool once nothing can still
  * read it. undici counts a Buffer body as sent once it is handed to the socket; the kernel may
  * still be taking its tail when an upstream answers early (a 401 before reading a large body), and
  * the socket stays open for the next request. Only a 2xx proves the upstream read it all, so any

@@ -10,7 +10,9 @@ import { type AdmitContext, admit } from './10-admit.js'
 import { type ReadContext, read } from './20-read.js'
 import { type ExtractContext, extract } from './30-extract.js'
 import { type RouteContext, route } from './40-route.js'
+import { type CacheContext, cache } from './45-cache.js'
 import { type LimitContext, limit } from './50-limit.js'
+import { type BudgetContext, budget } from './52-budget.js'
 import { type TranslateContext, translate } from './55-translate.js'
 import { type EgressContext, egress } from './60-egress.js'
 import { respond } from './70-respond.js'
@@ -22,7 +24,9 @@ export type StageContext = AdmitContext &
   ReadContext &
   ExtractContext &
   RouteContext &
+  CacheContext &
   LimitContext &
+  BudgetContext &
   TranslateContext &
   EgressContext &
   AccountContext &
@@ -44,8 +48,14 @@ export function runStages(ctx: StageContext, ex: Exchange): void {
       case STAGE.route:
         result = route(ctx, ex)
         break
+      case STAGE.cache:
+        result = cache(ctx, ex)
+        break
       case STAGE.limit:
         result = limit(ctx, ex)
+        break
+      case STAGE.budget:
+        result = budget(ctx, ex)
         break
       case STAGE.translate:
         result = translate(ctx, ex)

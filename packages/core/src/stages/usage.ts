@@ -8,26 +8,24 @@
  *   carried over (bounded).
  * - JSON: usage comes last in every one of these bodies, so only the final bytes are kept
  *   (a window of TAIL_BYTES) and the last `"usage":{...}` in them is parsed at the end.
+ *
+ * Each usage object is read with its detail (cached input, cache writes, reasoning) by
+ * usage/usage-detail.ts, so cost and the token metrics by type come from the same read.
  */
+import { emptyUsage, readUsageDetail, type UsageDetail } from '../usage/usage-detail.js'
 
-export interface Usage {
-  inputTokens: number | undefined
-  outputTokens: number | undefined
-}
+/** Usage with its detail: cached input, cache writes, reasoning (usage/usage-detail.ts). */
+export type Usage = UsageDetail
 
 const TAIL_BYTES = 16 * 1024 // usage and what follows it (ids, metadata) fit with room to spare
 const MAX_LINE_BYTES = 4 * 1024 * 1024 // a responses.completed line carries the whole output
 const USAGE_KEY = Buffer.from('"usage"')
 const NEWLINE = 0x0a
 
-function numberOr(value: unknown, fallback: number | undefined): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback
-}
-
 export class UsageCapture {
   readonly eventStream: boolean
-  inputTokens: number | undefined = undefined
-  outputTokens: number | undefined = undefined
+  /** What was read so far; `finish()` returns it. */
+  readonly #usage: UsageDetail = emptyUsage()
   /** SSE: the bytes of an unfinished line. JSON: the last chunks, TAIL_BYTES or a little more. */
   #carry: Buffer[] = []
   #carryBytes = 0
@@ -48,7 +46,7 @@ export class UsageCapture {
       this.#carry = []
       this.#carryBytes = 0
     }
-    return { inputTokens: this.inputTokens, outputTokens: this.outputTokens }
+    return this.#usage
   }
 
   #keepTail(chunk: Buffer): void {
@@ -129,10 +127,7 @@ export class UsageCapture {
   }
 
   #take(usage: unknown): void {
-    if (typeof usage !== 'object' || usage === null) return
-    const u = usage as Record<string, unknown>
-    this.inputTokens = numberOr(u.prompt_tokens ?? u.input_tokens, this.inputTokens)
-    this.outputTokens = numberOr(u.completion_tokens ?? u.output_tokens, this.outputTokens)
+    readUsageDetail(usage, this.#usage)
   }
 }
 

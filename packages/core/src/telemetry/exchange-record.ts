@@ -29,6 +29,16 @@ export interface ExchangeRecord {
   ttfbMs: number | undefined
   /** To the first response body bytes sent to the client (ms): the first token of a stream. */
   ttftMs: number | undefined
+  /** Every input token, cached and cache-written ones included (usage/usage-detail.ts). */
   inputTokens: number | undefined
+  /** Output tokens, reasoning included. */
   outputTokens: number | undefined
+  cachedInputTokens: number | undefined
+  /** Input tokens written to a prompt cache (Anthropic). */
+  cacheWriteTokens: number | undefined
+  reasoningTokens: number | undefined
+  /** In the unit of `pricing`; undefined without a price or without usage (never a silent 0). */
+  cost: number | undefined
+  /** The answer was replayed from the response cache (no upstream, no tokens, cost 0). */
+  cached: boolean
 }

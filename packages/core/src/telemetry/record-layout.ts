@@ -11,7 +11,10 @@
  *   queue depth:     [ KIND | depth ]
  *   event loop:      [ KIND | min | max | mean | p50 | p90 | p99 ]        (microseconds)
  *   memory:          [ KIND | rss | heap total | heap used | external ]   (KiB)
- *   pool:            [ KIND | upstream | connected | free | pending | running ]
+ *   pool:            [ KIND | upstream | connected | free | pending | running | ejected |
+ *                      ejections | cooldowns ]          (the last three -1 when health is off)
+ *   usage detail:    [ KIND | model | cached input | cache write | reasoning | cost (float64: 2 slots) | flags ]
+ *                    (after an exchange record, when the usage had detail or a cost)
  *
  * Numbers are clamped to Int32: durations in microseconds up to 35.8 minutes, memory in KiB up to
  * 2 TiB. Unknown numbers (no first token, no usage) are -1.
@@ -30,6 +33,7 @@ export const KIND_QUEUE_DEPTH = 3
 export const KIND_EVENT_LOOP = 4
 export const KIND_MEMORY = 5
 export const KIND_POOL = 6
+export const KIND_USAGE_DETAIL = 7
 
 // KIND_EXCHANGE
 /** Index in METHODS. */
@@ -81,6 +85,39 @@ export const POOL_CONNECTED = 2
 export const POOL_FREE = 3
 export const POOL_PENDING = 4
 export const POOL_RUNNING = 5
+/** 1 while the upstream is ejected or half-open, 0 when healthy; -1 when health is off. */
+export const POOL_EJECTED = 6
+/** Running totals since start (the reader turns them into counter increments). */
+export const POOL_EJECTIONS = 7
+export const POOL_COOLDOWNS = 8
+
+// KIND_USAGE_DETAIL
+export const UD_MODEL = 1
+export const UD_CACHED_INPUT = 2
+export const UD_CACHE_WRITE = 3
+export const UD_REASONING = 4
+/** The cost as a float64 in two Int32 slots (little-endian halves, costSlots()); NaN when unknown. */
+export const UD_COST = 5
+export const UD_FLAGS = 7
+/** The answer was replayed from the response cache. */
+export const UD_FLAG_CACHED = 1
+
+const costF64 = new Float64Array(1)
+const costI32 = new Int32Array(costF64.buffer)
+
+/** Writes `cost` (undefined: NaN) into slots `at` and `at + 1` of `d`. */
+export function writeCost(d: Int32Array, at: number, cost: number | undefined): void {
+  costF64[0] = cost ?? Number.NaN
+  d[at] = costI32[0]!
+  d[at + 1] = costI32[1]!
+}
+
+/** The cost in slots `at` and `at + 1` of `d` (NaN when unknown). */
+export function readCost(d: Int32Array, at: number): number {
+  costI32[0] = d[at]!
+  costI32[1] = d[at + 1]!
+  return costF64[0]!
+}
 
 /** Label id 0: no value (the label is empty). */
 export const NO_LABEL = 0

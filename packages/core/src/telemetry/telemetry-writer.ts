@@ -37,6 +37,7 @@ import {
   KIND_MEMORY,
   KIND_POOL,
   KIND_QUEUE_DEPTH,
+  KIND_USAGE_DETAIL,
   LD_COUNT,
   LD_DECISION,
   LIMIT_DECISIONS,
@@ -47,12 +48,23 @@ import {
   MEM_RSS,
   METHODS,
   POOL_CONNECTED,
+  POOL_COOLDOWNS,
+  POOL_EJECTED,
+  POOL_EJECTIONS,
   POOL_FREE,
   POOL_PENDING,
   POOL_RUNNING,
   POOL_UPSTREAM,
   QD_DEPTH,
   toSlot,
+  UD_CACHE_WRITE,
+  UD_CACHED_INPUT,
+  UD_COST,
+  UD_FLAG_CACHED,
+  UD_FLAGS,
+  UD_MODEL,
+  UD_REASONING,
+  writeCost,
 } from './record-layout.js'
 import type { TelemetrySink } from './telemetry-sink.js'
 
@@ -75,6 +87,18 @@ export interface PoolSample {
   free: number
   pending: number
   running: number
+  /** The upstream's health (gateway.stats().upstreams[i].health); null or absent when health is off. */
+  health?: { state: string; ejections: number; cooldowns: number } | null
+}
+
+/** What a usage-detail record carries (cost in the unit of pricing). */
+export interface UsageDetailSample {
+  model: string | undefined
+  cachedInputTokens: number | undefined
+  cacheWriteTokens: number | undefined
+  reasoningTokens: number | undefined
+  cost: number | undefined
+  cached: boolean
 }
 
 export class TelemetryWriter implements TelemetrySink {
@@ -110,6 +134,30 @@ export class TelemetryWriter implements TelemetrySink {
     d[at + EX_INPUT_TOKENS] = toSlot(r.inputTokens)
     d[at + EX_OUTPUT_TOKENS] = toSlot(r.outputTokens)
     d[at + EX_FLAGS] = (r.stream ? FLAG_STREAM : 0) | (r.clientAborted ? FLAG_CLIENT_ABORTED : 0)
+    this.ring.publish()
+    if (
+      r.cost !== undefined ||
+      r.cachedInputTokens !== undefined ||
+      r.cacheWriteTokens !== undefined ||
+      r.reasoningTokens !== undefined
+    ) {
+      this.usageDetail(r)
+    }
+  }
+
+  /** Cached, cache-write and reasoning tokens and the cost of an exchange (velox_tokens_total, velox_cost_total). */
+  usageDetail(u: UsageDetailSample): void {
+    const model = this.labels.models.id(u.model)
+    const at = this.ring.claim()
+    if (at < 0) return
+    const d = this.ring.data
+    d[at + KIND] = KIND_USAGE_DETAIL
+    d[at + UD_MODEL] = model
+    d[at + UD_CACHED_INPUT] = toSlot(u.cachedInputTokens)
+    d[at + UD_CACHE_WRITE] = toSlot(u.cacheWriteTokens)
+    d[at + UD_REASONING] = toSlot(u.reasoningTokens)
+    writeCost(d, at + UD_COST, u.cost)
+    d[at + UD_FLAGS] = u.cached ? UD_FLAG_CACHED : 0
     this.ring.publish()
   }
 
@@ -169,6 +217,10 @@ export class TelemetryWriter implements TelemetrySink {
     d[at + POOL_FREE] = toSlot(p.free)
     d[at + POOL_PENDING] = toSlot(p.pending)
     d[at + POOL_RUNNING] = toSlot(p.running)
+    const h = p.health
+    d[at + POOL_EJECTED] = h ? (h.state === 'healthy' ? 0 : 1) : -1
+    d[at + POOL_EJECTIONS] = h ? toSlot(h.ejections) : -1
+    d[at + POOL_COOLDOWNS] = h ? toSlot(h.cooldowns) : -1
     this.ring.publish()
   }
 }

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { createTestCertificate } from '@velox/mock-upstream'
 import { postJson } from '@velox/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { RetryOptions } from '../../src/index.js'
 import { chat, gatewayApp } from './helpers.js'
 
 const cert = createTestCertificate()
@@ -71,11 +72,11 @@ describe('HTTP/2 faults', () => {
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close()
   })
-  async function setup(upstream: H2Upstream, connections = 1) {
+  async function setup(upstream: H2Upstream, connections = 1, retry: RetryOptions = {}) {
     closers.push(upstream.close)
     const app = await gatewayApp({
       upstream: { origin: upstream.origin, tls: { ca: cert.cert }, connections, warmup: false },
-      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, ...retry },
     })
     closers.push(app.close)
     return app
@@ -111,16 +112,31 @@ describe('HTTP/2 faults', () => {
     expect(app.gateway.stats().requests.active).toBe(0)
   })
 
-  it('retries a stream the server resets', async () => {
+  it('retries a stream the server refused (REFUSED_STREAM: not processed, RFC 9113 8.7)', async () => {
     const upstream = await h2Upstream((n, stream, answer) => {
-      if (n === 1)
-        stream.close(constants.NGHTTP2_INTERNAL_ERROR) // RST_STREAM before any response
+      if (n === 1) stream.close(constants.NGHTTP2_REFUSED_STREAM)
       else answer()
     })
     const app = await setup(upstream)
     const res = await postJson(`${app.url}/v1/chat/completions`, chat('m'))
     expect(res.status).toBe(200)
     expect(app.gateway.stats().upstreams[0]!.retries).toBe(1)
+  })
+
+  it('does not retry a chat stream reset after its body was sent (it may be billing), unless configured', async () => {
+    const resetFirst: OnStream = (n, stream, answer) => {
+      if (n === 1)
+        stream.close(constants.NGHTTP2_INTERNAL_ERROR) // RST_STREAM before any response
+      else answer()
+    }
+    const strict = await setup(await h2Upstream(resetFirst))
+    const res = await postJson(`${strict.url}/v1/chat/completions`, chat('m'))
+    expect(res.status).toBe(502)
+    expect(JSON.parse(res.body.toString()).error.code).toBe('VELOX_ERR_UPSTREAM_RESET')
+    expect(strict.gateway.stats().upstreams[0]!.retries).toBe(0)
+    const always = await setup(await h2Upstream(resetFirst), 1, { onResetAfterWrite: 'always' })
+    expect((await postJson(`${always.url}/v1/chat/completions`, chat('m'))).status).toBe(200)
+    expect(always.gateway.stats().upstreams[0]!.retries).toBe(1)
   })
 
   it('reconnects after the server closes idle connections', async () => {
