@@ -1,15 +1,17 @@
 /**
  * The end-to-end ingress task (the Rust Velox gateway's "Arena + simd-json + route resolve vs Heap + serde_json"):
  * from the body's chunks to the upstream candidates for its model.
- * - Velox: a body in one chunk is used as is (several chunks: pool slab + copy), the scanner reads
- *   the fields, the model is looked up in a Map, and the slab goes back to the pool;
+ * - Velox: a body in one chunk is used as is (several chunks: pool slab + copy), the gateway's
+ *   field scanner reads the fields (the SIMD scanner from 512 bytes, the JS one below and where
+ *   SIMD is missing, as createGateway sets it up; slabs come from the scanner's WebAssembly arena),
+ *   the model is looked up in a Map, and the slab goes back to the pool;
  * - the standard way: Buffer.concat of the chunks, toString, JSON.parse, an object lookup.
  * Both then take one request from the caller's rate-limit bucket (1,000 callers in turn): Velox
  * through the gateway's own in-process store (SharedArrayBuffer table, Atomics), the standard way
  * through a Map of plain counters.
  */
 import { createGateway } from '@velox/core'
-import { BufferPool, extractFields, gatewayCore } from '@velox/core/internal'
+import { BufferPool, createFieldScanner, gatewayCore } from '@velox/core/internal'
 import { chatBody, chunksOf } from '../lib/bodies.js'
 import { type GroupResult, keep, runGroup } from '../lib/suite.js'
 
@@ -17,7 +19,8 @@ const MODELS = ['gpt-4o-mini', 'gpt-4o', 'o1', 'o3-mini', 'text-embedding-3-smal
 const candidates = (model: string) => [{ origin: 'https://api.openai.com', model }]
 
 export function benchIngressTask(): GroupResult[] {
-  const pool = new BufferPool(32 * 1024 * 1024)
+  const scanner = createFieldScanner()
+  const pool = new BufferPool(32 * 1024 * 1024, { arena: scanner.simd?.arena })
   const routes = new Map(MODELS.map((m) => [m, candidates(m)]))
   const routesObject: Record<string, unknown> = Object.fromEntries(MODELS.map((m) => [m, candidates(m)]))
   const body = chatBody(4 * 1024, 8)
@@ -52,7 +55,7 @@ export function benchIngressTask(): GroupResult[] {
           for (const chunk of chunks) at += chunk.copy(slab, at)
           bytes = slab.subarray(0, at)
         }
-        const fields = extractFields(bytes)
+        const fields = scanner.extract(bytes)
         const route = routes.get(fields.model!)
         const granted = (store.acquire(0, keys[turn++ % keys.length]!, 1, 0) as { granted: boolean }).granted
         keep(granted ? route : fields.stream)

@@ -6,16 +6,13 @@
  * keys in one script, so on Redis Cluster both need one slot: give both one hash tag in the prefix.
  */
 import { createHash } from 'node:crypto'
+import { closeRedis, openRedis, type RedisConnection } from '../redis/connection.js'
 import { BUDGET_SCRIPT } from './budget-script.js'
 import type { BudgetLevel, BudgetResult, BudgetStore, BudgetStoreStats } from './budget-store.js'
 
-interface RedisClient {
-  status: string
+interface RedisClient extends RedisConnection {
   evalsha(sha: string, keys: number, ...args: Array<string | number>): Promise<unknown>
   eval(script: string, keys: number, ...args: Array<string | number>): Promise<unknown>
-  on(event: string, listener: (...args: unknown[]) => void): unknown
-  quit(): Promise<unknown>
-  disconnect(): void
 }
 
 const SCRIPT_SHA = createHash('sha1').update(BUDGET_SCRIPT).digest('hex')
@@ -50,12 +47,8 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async #create(redis: string | Record<string, unknown>): Promise<RedisClient> {
-    const { Redis } = await import('ioredis')
     const defaults = { commandTimeout: this.#timeoutMs, connectTimeout: 5_000, maxRetriesPerRequest: 1 }
-    const client = (typeof redis === 'string'
-      ? new Redis(redis, defaults)
-      : new Redis({ ...defaults, ...redis })) as unknown as RedisClient
-    client.on('error', () => {}) // reported through the rejected calls
+    const client = await openRedis<RedisClient>(redis, defaults) // errors: through the rejected calls
     if (this.#closed) client.disconnect()
     return client
   }
@@ -90,11 +83,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   async close(): Promise<void> {
     this.#closed = true
-    if (!this.#owned) return
-    const client = await this.#client.catch(() => undefined)
-    if (client === undefined) return
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
-    else client.disconnect()
+    if (this.#owned) await closeRedis(await this.#client.catch(() => undefined))
   }
 
   /** A reservation when `nowMs` is given (expiries are counted from it: the clock may be injected), else an adjustment. */

@@ -4,16 +4,13 @@
  * timeoutMs is a miss; a set that fails is dropped. ioredis is loaded only when this store is used.
  */
 
+import { closeRedis, openRedis, type RedisConnection } from '../redis/connection.js'
 import type { CacheStore, CacheStoreStats } from './cache-store.js'
 import { type CachedReply, decodeReply, encodeReply } from './cached-reply.js'
 
-interface RedisClient {
-  status: string
+interface RedisClient extends RedisConnection {
   getBuffer(key: string): Promise<Buffer | null>
   set(key: string, value: Buffer, px: 'PX', ms: number): Promise<unknown>
-  on(event: string, listener: (...args: unknown[]) => void): unknown
-  quit(): Promise<unknown>
-  disconnect(): void
 }
 
 export interface RedisCacheConfig {
@@ -44,16 +41,12 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async #create(redis: string | Record<string, unknown>): Promise<RedisClient> {
-    const { Redis } = await import('ioredis')
     const defaults = {
       commandTimeout: this.#config.timeoutMs,
       connectTimeout: 5_000,
       maxRetriesPerRequest: 1,
     }
-    const client = (typeof redis === 'string'
-      ? new Redis(redis, defaults)
-      : new Redis({ ...defaults, ...redis })) as unknown as RedisClient
-    client.on('error', () => {}) // a failing cache is a miss, not an error
+    const client = await openRedis<RedisClient>(redis, defaults) // a failing cache is a miss, not an error
     if (this.#closed) client.disconnect()
     return client
   }
@@ -86,10 +79,6 @@ export class RedisCacheStore implements CacheStore {
 
   async close(): Promise<void> {
     this.#closed = true
-    if (!this.#owned) return
-    const client = await this.#client.catch(() => undefined)
-    if (client === undefined) return
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
-    else client.disconnect()
+    if (this.#owned) await closeRedis(await this.#client.catch(() => undefined))
   }
 }

@@ -432,50 +432,63 @@ export function scanFields(buf: Buffer, out: ScanResult): void {
         wrongType(out, field)
       }
       pos = close + 1
-    } else if (c === 0x2d || isDigit(c)) {
-      const close = numberEnd(buf, pos)
-      if (field === K_MAX_TOKENS || field === K_MAX_COMPLETION_TOKENS || field === K_MAX_OUTPUT_TOKENS) {
-        // Number() reads every JSON number form (1e3, 1.0, -0) as JSON.parse does; + 0 turns -0 into 0.
-        const n = Number(buf.toString('latin1', pos, close)) + 0
-        if (Number.isSafeInteger(n) && n >= 0) {
-          if (field === K_MAX_TOKENS) out.maxTokens = n
-          else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = n
-          else out.maxOutputTokens = n
-          out.invalid &= ~(1 << field)
-        } else {
-          wrongType(out, field)
-        }
-      } else if (field !== K_NONE) {
-        wrongType(out, field)
-      }
-      pos = close
-    } else if (c === 0x74 || c === 0x66) {
-      // true false
-      const value = c === 0x74
-      const word = value ? 'true' : 'false'
-      if (!literalAt(buf, pos, word)) throw new JsonSyntaxError('Unexpected token', pos)
-      if (field === K_STREAM) {
-        out.stream = value ? 1 : 0
-        out.invalid &= ~(1 << K_STREAM)
-      } else if (field === K_INCLUDE_USAGE) {
-        out.includeUsage = value ? 1 : 0
-        out.invalid &= ~(1 << K_INCLUDE_USAGE)
-      } else if (field !== K_NONE) {
-        wrongType(out, field)
-      }
-      pos += word.length
-    } else if (c === 0x6e) {
-      // null: as if the field were absent (OpenAI treats an explicit null as "not given")
-      if (!literalAt(buf, pos, 'null')) throw new JsonSyntaxError('Unexpected token', pos)
-      if (field !== K_NONE) {
-        clearField(out, field)
-        out.invalid &= ~(1 << field)
-      }
-      pos += 4
     } else {
-      throw new JsonSyntaxError('Unexpected token', pos)
+      pos = readScalar(buf, pos, field, out)
     }
   }
+}
+
+/**
+ * Reads the number, true, false or null value of a top-level member at `pos` into `out` (when
+ * `field` is one of ours) and returns the position after it. Shared by the JS scanner and the
+ * SIMD walker (simd/walk-fields.ts), so both keep the same semantics and errors.
+ */
+export function readScalar(buf: Buffer, pos: number, field: number, out: ScanResult): number {
+  const c = buf[pos]!
+  if (c === 0x2d || isDigit(c)) {
+    const close = numberEnd(buf, pos)
+    if (field === K_MAX_TOKENS || field === K_MAX_COMPLETION_TOKENS || field === K_MAX_OUTPUT_TOKENS) {
+      // Number() reads every JSON number form (1e3, 1.0, -0) as JSON.parse does; + 0 turns -0 into 0.
+      const n = Number(buf.toString('latin1', pos, close)) + 0
+      if (Number.isSafeInteger(n) && n >= 0) {
+        if (field === K_MAX_TOKENS) out.maxTokens = n
+        else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = n
+        else out.maxOutputTokens = n
+        out.invalid &= ~(1 << field)
+      } else {
+        wrongType(out, field)
+      }
+    } else if (field !== K_NONE) {
+      wrongType(out, field)
+    }
+    return close
+  }
+  if (c === 0x74 || c === 0x66) {
+    // true false
+    const value = c === 0x74
+    const word = value ? 'true' : 'false'
+    if (!literalAt(buf, pos, word)) throw new JsonSyntaxError('Unexpected token', pos)
+    if (field === K_STREAM) {
+      out.stream = value ? 1 : 0
+      out.invalid &= ~(1 << K_STREAM)
+    } else if (field === K_INCLUDE_USAGE) {
+      out.includeUsage = value ? 1 : 0
+      out.invalid &= ~(1 << K_INCLUDE_USAGE)
+    } else if (field !== K_NONE) {
+      wrongType(out, field)
+    }
+    return pos + word.length
+  }
+  if (c === 0x6e) {
+    // null: as if the field were absent (OpenAI treats an explicit null as "not given")
+    if (!literalAt(buf, pos, 'null')) throw new JsonSyntaxError('Unexpected token', pos)
+    if (field !== K_NONE) {
+      clearField(out, field)
+      out.invalid &= ~(1 << field)
+    }
+    return pos + 4
+  }
+  throw new JsonSyntaxError('Unexpected token', pos)
 }
 
 function triState(value: number): boolean | undefined {

@@ -11,19 +11,16 @@
  * to fail open or closed.
  */
 import { createHash } from 'node:crypto'
+import { closeRedis, openRedis, type RedisConnection } from '../redis/connection.js'
 import type { LimitPolicy, ResolvedStore } from './limit-options.js'
 import { LIMIT_SCRIPT } from './redis-script.js'
 import type { AcquireResult, LimitStore, StoreStats } from './store.js'
 
 /** The part of an ioredis client the store uses. */
-interface RedisClient {
-  status: string
+interface RedisClient extends RedisConnection {
   evalsha(sha: string, keys: number, ...args: Array<string | number>): Promise<unknown>
   eval(script: string, keys: number, ...args: Array<string | number>): Promise<unknown>
   once(event: string, listener: (...args: unknown[]) => void): unknown
-  on(event: string, listener: (...args: unknown[]) => void): unknown
-  quit(): Promise<unknown>
-  disconnect(): void
 }
 
 type RedisConfig = Extract<ResolvedStore, { kind: 'redis' }>
@@ -73,14 +70,10 @@ export class RedisStore implements LimitStore {
   }
 
   async #create(redis: string | Record<string, unknown>): Promise<RedisClient> {
-    const { Redis } = await import('ioredis')
     // Fail fast while disconnected (the limiter fails open or closed at once instead of queueing
     // commands); ioredis keeps reconnecting in the background (its default retryStrategy).
     const defaults = { enableOfflineQueue: false, commandTimeout: this.#timeoutMs, connectTimeout: 5_000 }
-    const client = (typeof redis === 'string'
-      ? new Redis(redis, defaults)
-      : new Redis({ ...defaults, ...redis })) as unknown as RedisClient
-    client.on('error', () => {}) // counted and logged by the limiter; ioredis would print each one
+    const client = await openRedis<RedisClient>(redis, defaults) // errors: counted and logged by the limiter
     this.#firstReady = new Promise<void>((resolve) =>
       client.once('ready', () => {
         this.#readyOnce = true
@@ -123,11 +116,7 @@ export class RedisStore implements LimitStore {
 
   async close(): Promise<void> {
     this.#closed = true
-    if (!this.#owned) return
-    const client = this.#client
-    if (client === undefined) return
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
-    else client.disconnect()
+    if (this.#owned) await closeRedis(this.#client)
   }
 
   async #call(

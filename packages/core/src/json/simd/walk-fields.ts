@@ -30,12 +30,8 @@ const ARRAY_START = js.ARRAY_START
 const COLON = js.COLON
 const FIRST_KEY = js.FIRST_KEY
 const K_INCLUDE_USAGE = js.K_INCLUDE_USAGE
-const K_MAX_COMPLETION_TOKENS = js.K_MAX_COMPLETION_TOKENS
-const K_MAX_OUTPUT_TOKENS = js.K_MAX_OUTPUT_TOKENS
-const K_MAX_TOKENS = js.K_MAX_TOKENS
 const K_MODEL = js.K_MODEL
 const K_NONE = js.K_NONE
-const K_STREAM = js.K_STREAM
 const K_STREAM_OPTIONS = js.K_STREAM_OPTIONS
 const K_USER = js.K_USER
 const KEY = js.KEY
@@ -43,11 +39,9 @@ const OBJECT = js.OBJECT
 const QUOTE = js.QUOTE
 const VALUE = js.VALUE
 const clearField = js.clearField
-const isDigit = js.isDigit
 const isIncludeUsage = js.isIncludeUsage
 const isWhitespace = js.isWhitespace
-const literalAt = js.literalAt
-const numberEnd = js.numberEnd
+const readScalar = js.readScalar
 const topKeyId = js.topKeyId
 const wrongType = js.wrongType
 
@@ -274,45 +268,8 @@ export class SimdScanner {
           wrongType(out, field)
         }
         pos = close + 1
-      } else if (c === 0x2d || isDigit(c)) {
-        const stop = numberEnd(buf, pos)
-        if (field === K_MAX_TOKENS || field === K_MAX_COMPLETION_TOKENS || field === K_MAX_OUTPUT_TOKENS) {
-          const value = Number(buf.toString('latin1', pos, stop)) + 0
-          if (Number.isSafeInteger(value) && value >= 0) {
-            if (field === K_MAX_TOKENS) out.maxTokens = value
-            else if (field === K_MAX_COMPLETION_TOKENS) out.maxCompletionTokens = value
-            else out.maxOutputTokens = value
-            out.invalid &= ~(1 << field)
-          } else {
-            wrongType(out, field)
-          }
-        } else if (field !== K_NONE) {
-          wrongType(out, field)
-        }
-        pos = stop
-      } else if (c === 0x74 || c === 0x66) {
-        const value = c === 0x74
-        const word = value ? 'true' : 'false'
-        if (!literalAt(buf, pos, word)) throw new JsonSyntaxError('Unexpected token', pos)
-        if (field === K_STREAM) {
-          out.stream = value ? 1 : 0
-          out.invalid &= ~(1 << K_STREAM)
-        } else if (field === K_INCLUDE_USAGE) {
-          out.includeUsage = value ? 1 : 0
-          out.invalid &= ~(1 << K_INCLUDE_USAGE)
-        } else if (field !== K_NONE) {
-          wrongType(out, field)
-        }
-        pos += word.length
-      } else if (c === 0x6e) {
-        if (!literalAt(buf, pos, 'null')) throw new JsonSyntaxError('Unexpected token', pos)
-        if (field !== K_NONE) {
-          clearField(out, field)
-          out.invalid &= ~(1 << field)
-        }
-        pos += 4
       } else {
-        throw new JsonSyntaxError('Unexpected token', pos)
+        pos = readScalar(buf, pos, field, out)
       }
     }
     return true
