@@ -15,6 +15,7 @@ import { benchCostFeatures, costTablesMarkdown } from './node/cost-features.js'
 import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
+import { benchTracingCost } from './node/proxy-tracing.js'
 import { benchRingQueue } from './queue/ring-queue.js'
 import { keptSoakSection } from './soak/results-section.js'
 import { benchTranslate } from './translate/translate.js'
@@ -29,6 +30,7 @@ const ingress = benchIngressTask()
 const limit = await benchLimit()
 const translate = benchTranslate()
 const proxies = await benchProxyLoad()
+const tracing = await benchTracingCost()
 const translateLoad = await benchTranslateLoad()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
@@ -187,6 +189,40 @@ for (const table of proxies) {
     `### ${table.title}`,
     '',
     '| proxy | req/s | vs baseline | CPU per request | vs baseline | failed |',
+    '|---|---:|---:|---:|---:|---:|',
+  )
+  for (const r of table.rows) {
+    lines.push(
+      `| ${r.proxy} | ${fmt(r.reqPerSec)} | ${x(r.reqPerSecRatio)} | ${fmt(r.cpuMicrosPerReq)} us | ${x(r.cpuRatio)} | ${r.failures} |`,
+    )
+  }
+  lines.push(
+    '',
+    `${table.title}: Velox in each framework against that framework's own proxy (same rounds; above 1x req/s and below 1x CPU favour Velox).`,
+    '',
+    "| Velox in | the framework's proxy | req/s | CPU per request |",
+    '|---|---|---:|---:|',
+  )
+  for (const r of table.rows) {
+    if (r.vsPeer === undefined) continue
+    lines.push(
+      `| ${r.proxy.replace('Velox in ', '')} | ${r.vsPeer.peer} | ${x(r.vsPeer.reqPerSecRatio)} | ${x(r.vsPeer.cpuRatio)} |`,
+    )
+  }
+  lines.push('')
+}
+
+lines.push(
+  '## Tracing cost (bench/node/proxy-tracing.ts)',
+  '',
+  `Velox on bare node:http with OpenTelemetry tracing unset, on with no tracer provider registered, and on with the OTel SDK recording spans (batched to an exporter that drops them); each in its own process, ${LOAD_SETUP}. CPU is the proxy process's own, per completed request.`,
+  '',
+)
+for (const table of tracing) {
+  lines.push(
+    `### Tracing, ${table.title}`,
+    '',
+    '| gateway | req/s | vs tracing unset | CPU per request | vs tracing unset | failed |',
     '|---|---:|---:|---:|---:|---:|',
   )
   for (const r of table.rows) {

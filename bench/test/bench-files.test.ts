@@ -9,6 +9,7 @@ describe('bench files', () => {
     ['../queue/ring-queue.js', 'benchRingQueue'],
     ['../node/ingress-task.js', 'benchIngressTask'],
     ['../node/proxy-load.js', 'benchProxyLoad'],
+    ['../node/proxy-tracing.js', 'benchTracingCost'],
     ['../node/offload.js', 'benchOffloadCost'],
     ['../node/offload.js', 'benchOffloadUnderLoad'],
     ['../translate/translate.js', 'benchTranslate'],

@@ -36,6 +36,7 @@ import type { ExchangeRecord } from './telemetry/exchange-record.js'
 import { redactingLogger } from './telemetry/redact.js'
 import type { TelemetrySink } from './telemetry/telemetry-sink.js'
 import { usageEvent } from './telemetry/usage-event.js'
+import { GatewayTracing } from './tracing/gateway-tracing.js'
 
 export interface GatewayStats {
   requests: Omit<RequestCounters, 'errors'>
@@ -75,6 +76,8 @@ export class GatewayCore implements StageContext {
   readonly cache: ResponseCache | undefined
   readonly logger: Logger | undefined
   readonly bodyLimits: BodyLimits
+  /** OpenTelemetry GenAI spans and metrics; null when `tracing` is off. */
+  readonly tracing: GatewayTracing | null
   /** Every upstream's health (health/); undefined when `health` is off. */
   readonly health: HealthMonitor | undefined
   /** The opt-in active health checks; undefined when off. */
@@ -124,6 +127,7 @@ export class GatewayCore implements StageContext {
     )
     this.checker = health?.activeCheck && this.#activeChecker(health)
     this.limiter = options.limit && new Limiter(options.limit, this)
+    this.tracing = options.tracing === null ? null : new GatewayTracing(options.tracing)
     this.callerKeyOf = options.limit?.key
     this.#tokenLimited = options.limit?.policies.some((p) => p.tokens !== undefined) === true
     this.prices = options.pricing && new PriceTable(options.pricing)

@@ -78,7 +78,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * @param body a body a framework already parsed (see PreParsedBody); omit to read the stream.
    */
   handle(req: IncomingMessage, res: ServerResponse, body?: PreParsedBody): void {
-    runStages(this.#core, new Exchange(this.#core, req, res, body))
+    const core = this.#core
+    const ex = new Exchange(core, req, res, body)
+    // The app's active span (its HTTP server span, say) is the parent: capture it while we are
+    // still in the adapter's call, before the body read moves the exchange to other callbacks.
+    if (core.tracing !== null) ex.traceContext = core.tracing.activeContext()
+    runStages(core, ex)
   }
 
   /**

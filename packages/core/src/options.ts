@@ -24,6 +24,7 @@ import {
 } from './route/route-options.js'
 import { type ResolvedSidecar, resolveSidecar, type SidecarOptions } from './sidecar/options.js'
 import type { UsageEvent } from './telemetry/usage-event.js'
+import { type ResolvedTracing, resolveTracing, type TracingOptions } from './tracing/tracing-options.js'
 import {
   resolveTranslate,
   type TranslateOptions,
@@ -50,6 +51,8 @@ export type {
 } from './limit/limit-options.js'
 export type { OffloadOptions } from './offload/offload-options.js'
 export type { CandidateOption, ModelsEndpoint, ResolvedRoute, RouteOptions } from './route/route-options.js'
+export type { MeterLike, TracerLike } from './tracing/otel-api.js'
+export type { TracingOptions } from './tracing/tracing-options.js'
 export type { ApiFormat } from './translate/formats.js'
 export type { TranslateOptionsInput } from './translate/translate-options.js'
 export type { UsageOptions } from './usage/usage-options.js'
@@ -114,6 +117,11 @@ export interface VeloxOptions {
   sidecar?: SidecarOptions | false
   /** Called once per finished request that reached an upstream, with its tokens (also `gateway.on('usage')`). */
   onUsage?: (event: UsageEvent) => void
+  /**
+   * OpenTelemetry GenAI tracing: one CLIENT span per exchange and the GenAI client metrics, through
+   * `@opentelemetry/api` (an optional peer dependency). Default: off (docs/guide/observability.md).
+   */
+  tracing?: boolean | TracingOptions
   /** Translation between OpenAI and Anthropic formats (docs/guide/providers.md). */
   translate?: TranslateOptionsInput
   /** Exact usage on streams (docs/guide/cost-and-caching.md). */
@@ -145,6 +153,8 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined
   readonly sidecar: ResolvedSidecar | undefined
   readonly onUsage: ((event: UsageEvent) => void) | undefined
+  /** Null when off. */
+  readonly tracing: ResolvedTracing | null
   readonly translate: TranslateOptions
   readonly usage: ResolvedUsage
   /** Undefined when no pricing is given. */
@@ -206,6 +216,7 @@ export function resolveOptions(options: VeloxOptions = {}): ResolvedOptions {
     logger,
     sidecar: resolveSidecar(options.sidecar),
     onUsage: options.onUsage,
+    tracing: resolveTracing(options.tracing),
     translate: resolveTranslate(options.translate),
     usage: resolveUsage(options.usage),
     pricing: resolvePricing(options.pricing),

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { metrics, trace } from '@opentelemetry/api'
 import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
 import { ENV_VARIABLES, type EnvVariable } from '../src/config/env.js'
@@ -103,6 +104,12 @@ const everyOption: Full<VeloxOptions> = {
   logger,
   sidecar: { host: '127.0.0.1', port: 0, token: 't', profiling: true, metrics: true, sampleIntervalMs: 1000 },
   onUsage: () => {},
+  tracing: {
+    tracer: trace.getTracer('t'),
+    meter: metrics.getMeter('m'),
+    captureContent: false,
+    propagate: true,
+  },
   usage: { ensure: true },
   pricing: { 'gpt-*': { input: 1, cachedInput: 0.5, cacheWrite: 1.25, output: 4 } },
   budget: {
@@ -172,6 +179,7 @@ describe('the options schema', () => {
       limit: { store: { redis: 'redis://127.0.0.1:1' } },
       sidecar: {},
       offload: {},
+      tracing: {},
       health: { activeCheck: {} },
       budget: { amount: 1, period: 'day', store: { redis: 'redis://127.0.0.1:1' } },
       cache: { ttlMs: 1, store: { redis: 'redis://127.0.0.1:1' } },

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { createRequire } from 'node:module'
+import { constants } from 'node:os'
 import { createMockUpstream, type MockUpstream } from '@velox/mock-upstream'
 import { listen, postJson } from '@velox/test-utils'
 import fc from 'fast-check'
@@ -12,11 +13,18 @@ import {
   loadSimdjson,
   type SimdjsonAddon,
   SimdjsonSyntaxError,
+  simdjsonDlopenFlags,
   simdjsonFields,
 } from '../src/json/simdjson.js'
 
+// The addon is loaded with process.dlopen (not require), so the process's own map of loaded
+// objects is the witness (Linux, where CI runs).
 const loadedAddons = () =>
-  Object.keys(createRequire(import.meta.url).cache).filter((path) => path.endsWith('simdjson.node'))
+  readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith('simdjson.node'))
+    .map((line) => line.slice(line.indexOf('/')))
+    .filter((path, i, all) => all.indexOf(path) === i)
 
 describe('the simdjson backend', () => {
   // First in the file (vitest runs each file in its own process): nothing has asked for simdjson yet.
@@ -35,7 +43,7 @@ describe('the simdjson backend', () => {
   it('fails gateway creation with a VeloxOptionsError when the package is missing or not built', () => {
     expect(() => loadSimdjson('velox-no-such-package')).toThrow(VeloxOptionsError)
     expect(() => loadSimdjson('velox-no-such-package')).toThrow(
-      `parser: 'simdjson' needs the optional package "velox-no-such-package" (npm i velox-no-such-package@0.9.2), which is not installed`,
+      `parser: 'simdjson' needs the optional peer dependency "velox-no-such-package" (npm i velox-no-such-package@0.9.2), which is not installed`,
     )
     // a package that is installed but has no compiled addon (pnpm skipped its build script)
     expect(() => loadSimdjson('fast-check')).toThrow(
@@ -46,6 +54,30 @@ describe('the simdjson backend', () => {
   let loaded: SimdjsonAddon | undefined
   const getAddon = () => (loaded ??= loadSimdjson()) // not at collection time: the first test must run first
   const read = (text: string) => simdjsonFields(getAddon(), Buffer.from(text))
+
+  it("binds the addon to its own simdjson, not Node's (Node 22+ carries simdjson 4.x and exports it)", () => {
+    // Regression: on Node 22 and 24 a plain require bound the addon's calls to Node's copy, which
+    // called `{"a":,}` a NUMBER_ERROR; the addon's own 0.9 code calls it a structure error, on every line.
+    expect(() => getAddon().parse('{"a":,}')).toThrow(
+      'The JSON document has an improper structure: missing or superfluous commas, braces, missing keys, etc.',
+    )
+    expect(getAddon()).toBe(loadSimdjson()) // loaded once
+  })
+
+  it('loads with RTLD_DEEPBIND where it exists, and refuses where Node carries a simdjson and it does not', () => {
+    const now = constants.dlopen.RTLD_NOW!
+    expect(simdjsonDlopenFlags({ deepBind: 8, nodeSimdjson: '4.6.7' })).toBe(now | 8)
+    expect(simdjsonDlopenFlags({ deepBind: undefined, nodeSimdjson: undefined })).toBe(now)
+    const host = { deepBind: undefined, nodeSimdjson: '4.6.7' }
+    expect(() => loadSimdjson('simdjson', host)).toThrow(VeloxOptionsError)
+    expect(() => loadSimdjson('simdjson', host)).toThrow(
+      `parser: 'simdjson' cannot be used on this platform: Node ${process.version} carries its own simdjson 4.6.7, ` +
+        "and without RTLD_DEEPBIND (Linux glibc only) the simdjson addon's calls bind to Node's copy, " +
+        "which parses differently; use the default parser: 'scanner'",
+    )
+    // This machine (Linux glibc) has the flag on every line CI runs.
+    expect(constants.dlopen.RTLD_DEEPBIND).toBe(8)
+  })
 
   it('only ever calls parse() (lazyParse leaks native memory; valueForKeyPath can abort the process)', () => {
     const used: PropertyKey[] = []

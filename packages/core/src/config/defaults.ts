@@ -86,4 +86,8 @@ export const DEFAULTS = {
     metrics: true,
     sampleIntervalMs: 5_000, // 5 s: fresh enough for a 15 s scrape, negligible cost
   },
+  tracing: {
+    captureContent: false, // message content is user data: recorded only when asked for
+    propagate: true, // W3C traceparent to the upstream, so its spans join the trace
+  },
 } as const

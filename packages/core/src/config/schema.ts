@@ -494,6 +494,23 @@ export const OPTIONS_SCHEMA: OptionSchema = object({
     'x-default': 'none',
   },
   onUsage: code('Called once per finished request with its tokens.', '`(event: UsageEvent) => void`'),
+  tracing: {
+    anyOf: [
+      { type: 'boolean' },
+      object({
+        tracer: code("An OpenTelemetry Tracer (default: the global provider's).", 'OpenTelemetry `Tracer`'),
+        meter: code("An OpenTelemetry Meter (default: the global provider's).", 'OpenTelemetry `Meter`'),
+        captureContent: boolean(
+          'Record request messages and response text on the span.',
+          DEFAULTS.tracing.captureContent,
+        ),
+        propagate: boolean('Send traceparent (and tracestate) to the upstream.', DEFAULTS.tracing.propagate),
+      }),
+    ],
+    description: 'OpenTelemetry GenAI spans and metrics: true, or an object; needs @opentelemetry/api.',
+    'x-type': 'boolean or an object',
+    'x-default': 'off',
+  },
   translate: object(
     {
       defaultMaxTokens: integer(

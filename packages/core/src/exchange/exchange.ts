@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Candidate } from '../egress/upstream.js'
 import type { VeloxError, VeloxErrorCode } from '../errors.js'
+import type { ExchangeTrace } from '../tracing/exchange-trace.js'
 import type { TranslatedRequest } from '../translate/chat-to-messages.js'
 import type { ClientRequestKind } from '../translate/formats.js'
 
@@ -199,12 +200,17 @@ export class Exchange implements ErrorAnswer {
   ended = false
   headersAt = 0
   firstByteAt = 0
-  /** Reads token usage as the body passes; only when exchange records or a reservation want it. */
+  /** Reads token usage as the body passes; only when exchange records, a reservation or a trace want it. */
   usage: UsageMeter | null = null
   /** The body sent upstream asks for usage the client did not (the include_usage splice). */
   usageSpliced = false
   /** Strips what the splice added from the client's stream. */
   usageFilter: ChunkFilter | null = null
+
+  // --- the trace (when `tracing` is set: begun by egress, ended by account) ---
+  /** The OTel context active when the gateway took the request: the span's parent. */
+  traceContext: unknown = undefined
+  trace: ExchangeTrace | undefined = undefined
 
   constructor(
     runner: Runner,

@@ -1,10 +1,15 @@
 /**
  * The optional `simdjson` backend (`parser: 'simdjson'`), on the npm package `simdjson` 0.9.2 (an
- * optionalDependency, loaded only when asked for). bench/json/extract-fields.ts measures it slower than the scanner
+ * optional peer dependency the user installs, loaded only when asked for). bench/json/extract-fields.ts measures it slower than the scanner
  * on chat bodies (it needs a JS string, then builds the whole object through N-API), so it is never
  * the default; it exists for comparison and for users who want a validating C++ parser.
  *
  * The package's traps, and the guard for each:
+ * - on Node 22 and 24 Node ships its own simdjson (4.x, `process.versions.simdjson`) and exports its
+ *   symbols, so a plain `require` of the addon binds its calls to Node's copy: another parser runs
+ *   and reports other errors (`{"a":,}` is a NUMBER_ERROR there). The addon is loaded with
+ *   `process.dlopen(..., RTLD_NOW | RTLD_DEEPBIND)` so it uses its own code; where RTLD_DEEPBIND does
+ *   not exist (not Linux glibc) and Node carries a simdjson, `parser: 'simdjson'` is refused;
  * - its index.js silently falls back to the global JSON (and adds `JSON.isValid`) when the addon
  *   did not compile: the compiled addon is required directly, and its absence is an options error;
  * - `lazyParse` keeps the document in native memory the GC cannot see (GBs of RSS), and
@@ -19,6 +24,7 @@
  *   characters in strings are refused (400 invalid JSON).
  */
 import { createRequire } from 'node:module'
+import { constants } from 'node:os'
 import { dirname, join } from 'node:path'
 import { VeloxOptionsError } from '../errors.js'
 import { type ExtractedFields, extractFields } from './extract-fields.js'
@@ -36,32 +42,71 @@ export class SimdjsonSyntaxError extends Error {
   }
 }
 
+/** What decides how the addon can be loaded; the defaults are this process's (tests pass others). */
+export interface SimdjsonHost {
+  /** `os.constants.dlopen.RTLD_DEEPBIND`: undefined off Linux glibc. */
+  readonly deepBind: number | undefined
+  /** `process.versions.simdjson`: the simdjson Node itself carries (Node 22+), or undefined. */
+  readonly nodeSimdjson: string | undefined
+}
+
+const thisHost: SimdjsonHost = {
+  deepBind: (constants.dlopen as Record<string, number | undefined>).RTLD_DEEPBIND,
+  nodeSimdjson: process.versions.simdjson,
+}
+
+/** One load per addon file: a second dlopen of the same N-API module does not register it again. */
+const loaded = new Map<string, SimdjsonAddon>()
+
 /**
- * Loads the compiled addon of the `simdjson` package, resolved from @velox/core's own dependencies.
- * Throws a VeloxOptionsError when the package is missing or its addon was not built.
+ * The dlopen flags for the addon on `host`, or a VeloxOptionsError saying why it cannot be loaded
+ * safely there (Node's own simdjson would answer the addon's calls).
+ */
+export function simdjsonDlopenFlags(host: SimdjsonHost = thisHost): number {
+  const now = (constants.dlopen as Record<string, number | undefined>).RTLD_NOW ?? 2
+  if (host.deepBind !== undefined) return now | host.deepBind
+  if (host.nodeSimdjson === undefined) return now
+  throw new VeloxOptionsError(
+    `parser: 'simdjson' cannot be used on this platform: Node ${process.version} carries its own simdjson ` +
+      `${host.nodeSimdjson}, and without RTLD_DEEPBIND (Linux glibc only) the simdjson addon's calls bind to ` +
+      "Node's copy, which parses differently; use the default parser: 'scanner'",
+  )
+}
+
+/**
+ * Loads the compiled addon of the `simdjson` package, resolved from @velox/core's own dependencies,
+ * with its symbols bound to its own code (RTLD_DEEPBIND). Throws a VeloxOptionsError when the
+ * package is missing, its addon was not built, or the platform cannot load it safely.
  *
  * @example
  * const addon = loadSimdjson() // throws VeloxOptionsError when not installed
  * addon.parse('{"model":"m"}')
  */
-export function loadSimdjson(packageName = 'simdjson'): SimdjsonAddon {
+export function loadSimdjson(packageName = 'simdjson', host: SimdjsonHost = thisHost): SimdjsonAddon {
   const require = createRequire(import.meta.url)
   let root: string
   try {
     root = dirname(require.resolve(`${packageName}/package.json`))
   } catch {
     throw new VeloxOptionsError(
-      `parser: 'simdjson' needs the optional package "${packageName}" (npm i ${packageName}@0.9.2), which is not installed`,
+      `parser: 'simdjson' needs the optional peer dependency "${packageName}" (npm i ${packageName}@0.9.2), which is not installed`,
     )
   }
+  const flags = simdjsonDlopenFlags(host)
+  const file = join(root, 'build', 'Release', 'simdjson.node')
+  const cached = loaded.get(file)
+  if (cached !== undefined) return cached
+  const module = { exports: {} as SimdjsonAddon }
   try {
-    return require(join(root, 'build', 'Release', 'simdjson.node')) as SimdjsonAddon
+    process.dlopen(module, file, flags)
   } catch (err) {
     throw new VeloxOptionsError(
       `parser: 'simdjson' found the package "${packageName}" but not its compiled addon ` +
         `(pnpm skips build scripts unless allowed: allowBuilds { simdjson: true }): ${(err as Error).message}`,
     )
   }
+  loaded.set(file, module.exports)
+  return module.exports
 }
 
 const NUL_ESCAPE = '\\u0000'

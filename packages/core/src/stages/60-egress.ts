@@ -37,6 +37,7 @@ import { ClientWriter } from '../http/client-writer.js'
 import { spliceModel } from '../json/splice-model.js'
 import { headerRecord, replaceRateLimitHeaders } from '../limit/rate-limit-headers.js'
 import type { Logger } from '../options.js'
+import type { GatewayTracing } from '../tracing/gateway-tracing.js'
 import { needsUsageSplice } from '../usage/ensure-usage.js'
 import { spliceIncludeUsage } from '../usage/include-usage-splice.js'
 import { UsageChunkFilter } from '../usage/usage-chunk-filter.js'
@@ -49,6 +50,8 @@ export interface EgressContext {
   readonly logger: Logger | undefined
   /** True when something listens for exchange records (so timings and usage are worth reading). */
   readonly recordsWanted: boolean
+  /** OpenTelemetry GenAI tracing; null when off (one branch per step then). */
+  readonly tracing: GatewayTracing | null
   /** Undefined when `health` is off. */
   readonly health: HealthMonitor | undefined
   /** True when usage is worth reading (records, a token limit, budgets, pricing). */
@@ -75,6 +78,12 @@ export function egress(ctx: EgressContext, ex: Exchange): StageResult {
   if (ex.stream && ex.body !== null && needsUsageSplice(ex.path, true, ex.includeUsage) && ctx.spliceUsage) {
     ex.usageSpliced = true
   }
+  const tracing = ctx.tracing
+  if (tracing !== null) {
+    // The span covers the upstream work: every attempt, retries and fallbacks included.
+    const body = ex.body ?? undefined
+    ex.trace = tracing.begin({ apiPath: ex.path, model: ex.model, body, parent: ex.traceContext })
+  }
   new Dispatch(ctx, ex).start()
   return WAIT
 }
@@ -95,6 +104,8 @@ class Dispatch implements AttemptOwner {
   #deadlineAt = 0
   #deadlineHit = false
   #finished = false
+  /** Why the last attempt failed (its status or error code): the reason on the next attempt's span event. */
+  #lastFailure: string | undefined = undefined
   /** The health admission of the attempt in flight; null once reported (or with health off). */
   #admission: AttemptAdmission | null = null
   #attemptStartedAt = 0
@@ -197,6 +208,12 @@ class Dispatch implements AttemptOwner {
       headers = translated.response.requestHeaders(headers)
     }
     addDefaultHeaders(headers, upstream.defaultHeaders)
+    const trace = ex.trace
+    if (trace !== undefined) {
+      const fallback = cursor !== null && cursor.attemptOnCandidate === 1 && index > 0
+      trace.attempt({ upstream: config, index: ex.attempts - 1, fallback, reason: this.#lastFailure })
+      this.#ctx.tracing!.propagate(headers, trace)
+    }
     const attempt = new UpstreamAttempt(this, upstream)
     this.#attempt = attempt
     ex.attempt = attempt
@@ -237,6 +254,7 @@ class Dispatch implements AttemptOwner {
         attempt.discardBody() // read its body to keep the connection, then retry
         ctx.logger?.warn({ upstream: attempt.upstream.config.name, status, waitMs: wait }, 'velox: retrying')
         this.#pendingWait = wait
+        this.#lastFailure = String(status)
         return true
       }
     }
@@ -244,6 +262,8 @@ class Dispatch implements AttemptOwner {
     // The limiter's x-ratelimit-* (the caller's limits) replace the upstream's (the owner's account).
     const added = ex.responseHeaders
     const headers = added === undefined ? parsed.headers : replaceRateLimitHeaders(parsed.headers, added)
+    const trace = ex.trace
+    if (trace !== undefined) trace.onResponseHead(eventStream)
     // A translated answer is not recorded (the cache keeps only answers passed through as they came).
     const translated = this.#translated
     if (ex.cacheOutcome !== undefined && translated !== undefined)
@@ -254,7 +274,7 @@ class Dispatch implements AttemptOwner {
       ex.status = translated.head(this.#writer, status, headers, eventStream, resume)
       return true
     }
-    if (ctx.usageWanted || ex.reservation !== undefined) {
+    if (ctx.usageWanted || ex.reservation !== undefined || trace !== undefined) {
       ex.headersAt = performance.now()
       ex.usage = new UsageCapture(eventStream)
     }
@@ -277,6 +297,8 @@ class Dispatch implements AttemptOwner {
       if (ex.firstByteAt === 0) ex.firstByteAt = performance.now()
       usage.onChunk(chunk)
     }
+    const trace = ex.trace
+    if (trace !== undefined) trace.onResponseChunk(chunk) // the upstream's bytes, before any translation
     const translated = this.#translated
     if (translated !== undefined) return translated.write(this.#writer, chunk)
     const filter = ex.usageFilter
@@ -340,6 +362,7 @@ class Dispatch implements AttemptOwner {
     const wait = retryable
       ? this.#next(out && this.#hasNextCandidate() ? Number.POSITIVE_INFINITY : undefined)
       : undefined
+    this.#lastFailure = code
     ctx.logger?.warn(
       { upstream: name, code, err: describe(err), retry: wait !== undefined },
       'velox: upstream attempt failed',

@@ -57,6 +57,7 @@ export function account(ctx: AccountContext, ex: Exchange): StageResult {
     else if (upstream) ctx.ledger.add(ex.model, ex.usage?.finish(), cost)
   }
   if (ctx.recordsWanted && (upstream || !ex.clientGone)) ctx.recordExchange(recordOf(ex, cost))
+  if (ex.trace !== undefined) endTrace(ex)
   return NEXT
 }
 
@@ -80,6 +81,19 @@ function settleBudget(ex: Exchange, cost: number | undefined): void {
   else if (ex.attempts === 0 || (ex.status >= 400 && ex.usage?.finish().inputTokens === undefined))
     hold.settle(0)
   else hold.settle(undefined)
+}
+
+/** Ends the exchange's span (tracing/exchange-trace.ts): its outcome and the usage read on the way. */
+function endTrace(ex: Exchange): void {
+  const usage = ex.usage?.finish()
+  const cut = ex.committed && !ex.ended && !ex.clientGone
+  const errorType = ex.errorCode ?? (ex.clientGone ? 'client_aborted' : cut ? 'response_cut' : undefined)
+  ex.trace!.end({
+    status: ex.clientGone && !ex.committed ? undefined : ex.status,
+    errorType,
+    inputTokens: usage?.inputTokens,
+    outputTokens: usage?.outputTokens,
+  })
 }
 
 /** The record of a finished exchange (telemetry/exchange-record.ts says what each field means). */
