@@ -33,7 +33,7 @@ export function benchBufferPool(): GroupResult[] {
         },
       },
       size < 4096
-        ? 'Bodies under 4 KiB never use the pool (the reader concatenates them); shown for the Rust Velox gateway's table.'
+        ? 'Bodies under 4 KiB never use the pool (the reader concatenates them); shown for the Rust Velox gateway table.'
         : undefined,
     )
   })
