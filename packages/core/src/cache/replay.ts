@@ -27,9 +27,9 @@ export function replay(res: ServerResponse, reply: CachedReply, headers: Record<
     return
   }
   res.setHeader('cache-control', 'no-cache')
-  // One write per event (the same events as the upstream sent), corked so they leave in one
-  // syscall: end() uncorks.
-  res.cork()
+  // One write per event (the same events as the upstream sent). Not corked: with res.cork() here,
+  // clients on Node 22 and 24 received only the first event (test/cost/gateway-cache.test.ts,
+  // which .ci/run runs on every Node line, caught it).
   let start = 0
   for (const end of reply.eventEnds) {
     res.write(reply.body.subarray(start, end))
