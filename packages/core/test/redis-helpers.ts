@@ -89,17 +89,17 @@ export class PrivateRedis {
   }
 }
 
-/** A gateway in a child process (tsx runs the sources), in front of `upstream`, with `limit`. */
+/** A gateway in a child process (tsx runs the sources), in front of `upstream`, with `options`. */
 export async function gatewayProcess(
   upstream: string,
-  limit: object,
+  options: object,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('./fixtures/gateway-process.ts', import.meta.url))],
     {
       cwd: ROOT,
-      env: { ...process.env, VELOX_TEST_UPSTREAM: upstream, VELOX_TEST_LIMIT: JSON.stringify(limit) },
+      env: { ...process.env, VELOX_TEST_UPSTREAM: upstream, VELOX_TEST_OPTIONS: JSON.stringify(options) },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   )

@@ -21,7 +21,10 @@ afterAll(async () => {
 describe('the Redis store', () => {
   it('shares one limit between two gateway processes: exactly the burst of 40 concurrent requests pass', async () => {
     const limit = { rpm: 1, burst: 10, maxWaitMs: 0, store: { redis: SHARED_REDIS, prefix: prefix() } }
-    const [a, b] = await Promise.all([gatewayProcess(f.mock.url, limit), gatewayProcess(f.mock.url, limit)])
+    const [a, b] = await Promise.all([
+      gatewayProcess(f.mock.url, { limit }),
+      gatewayProcess(f.mock.url, { limit }),
+    ])
     try {
       const responses = await Promise.all(
         Array.from({ length: 40 }, (_, i) => chat(i % 2 === 0 ? a.url : b.url, 'sk-fleet')),

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createMockUpstream } from '@velox/mock-upstream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { resolveBudget } from '../../src/budget/budget-options.js'
 import { Budgets } from '../../src/budget/budgets.js'
 import { RedisBudgetStore } from '../../src/budget/redis-budget-store.js'
-import { deletePrefix, randomPrefix, SHARED_REDIS } from '../redis-helpers.js'
+import { deletePrefix, gatewayProcess, randomPrefix, SHARED_REDIS } from '../redis-helpers.js'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const prefixes: string[] = []
@@ -25,32 +24,6 @@ afterAll(async () => {
   for (const s of stores) await s.close()
   for (const p of prefixes) await deletePrefix(SHARED_REDIS, p)
 })
-
-/** A gateway process with `options` (budget-gateway-process.ts), in front of `upstream`. */
-async function gatewayWithBudget(
-  upstream: string,
-  options: object,
-): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('../fixtures/budget-gateway-process.ts', import.meta.url))],
-    {
-      cwd: ROOT,
-      env: { ...process.env, VELOX_TEST_UPSTREAM: upstream, VELOX_TEST_OPTIONS: JSON.stringify(options) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const match = /READY (\S+)/.exec(out)
-      if (match) resolve(match[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)))
-  })
-  return { url, child }
-}
 
 describe('Budgets in Redis', () => {
   it('reserves, settles, refuses, and recovers at the next period (injected clock)', async () => {
@@ -91,10 +64,7 @@ describe('Budgets in Redis', () => {
       pricing: { 'gpt-4o': price },
       budget: { amount: 0.5, period: 'day', store: { redis: SHARED_REDIS, prefix, timeoutMs: 5_000 } },
     }
-    const gateways = await Promise.all([
-      gatewayWithBudget(mock.url, options),
-      gatewayWithBudget(mock.url, options),
-    ])
+    const gateways = await Promise.all([gatewayProcess(mock.url, options), gatewayProcess(mock.url, options)])
     try {
       const body = JSON.stringify({
         model: 'gpt-4o',
@@ -140,11 +110,7 @@ describe('Budgets in Redis', () => {
       expect(spent).toBe(charged)
       expect(spent).toBeLessThanOrEqual(500_000)
     } finally {
-      for (const g of gateways) {
-        const exited = once(g.child, 'exit')
-        g.child.kill('SIGTERM')
-        await exited
-      }
+      for (const g of gateways) await g.stop()
       await mock.close()
     }
   })
