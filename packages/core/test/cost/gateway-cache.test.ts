@@ -3,41 +3,12 @@
  * openai SDK as the client, @velox/mock-upstream as the upstream, and the shared Redis for the
  * fleet store.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createMockUpstream, type MockUpstream } from '@velox/mock-upstream'
-import OpenAI from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, type Gateway } from '../../src/gateway.js'
-import type { VeloxOptions } from '../../src/options.js'
-import type { UsageEvent } from '../../src/telemetry/usage-event.js'
+import type OpenAI from 'openai'
+import { describe, expect, it } from 'vitest'
 import { deletePrefix, randomPrefix, SHARED_REDIS } from '../redis-helpers.js'
+import { gatewayApps, sdk } from './gateway-app.js'
 
-let mock: MockUpstream
-const closers: Array<() => unknown> = []
-
-beforeAll(async () => {
-  mock = await createMockUpstream()
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await mock.close()
-})
-
-async function app(options: VeloxOptions): Promise<{ gateway: Gateway; url: string; events: UsageEvent[] }> {
-  const gateway = createGateway({ upstream: { origin: mock.url }, ...options })
-  const events: UsageEvent[] = []
-  gateway.on('usage', (e) => events.push(e))
-  const server = createServer((req, res) => gateway.handle(req, res))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  closers.push(
-    () => new Promise((resolve) => server.close(resolve)),
-    () => gateway.close(),
-  )
-  return { gateway, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events }
-}
-
-const sdk = (url: string, apiKey: string) => new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 })
+const { app, mock, afterFile } = gatewayApps()
 const messages = (content: string) => [{ role: 'user' as const, content }]
 
 async function streamText(client: OpenAI, content: string, extra: object = {}) {
@@ -53,7 +24,7 @@ describe('response cache through the gateway', () => {
   it('misses then hits a JSON answer with the same bytes, and tells which in x-velox-cache', async () => {
     const { gateway, url, events } = await app({ cache: { ttlMs: 60_000 } })
     const client = sdk(url, 'sk-tenant-a')
-    const before = mock.received.length
+    const before = mock().received.length
     const first = await client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: messages('cache me') })
       .withResponse()
@@ -63,7 +34,7 @@ describe('response cache through the gateway', () => {
     expect(first.response.headers.get('x-velox-cache')).toBe('miss')
     expect(second.response.headers.get('x-velox-cache')).toBe('hit')
     expect(second.data).toEqual(first.data)
-    expect(mock.received.length).toBe(before + 1)
+    expect(mock().received.length).toBe(before + 1)
     expect(gateway.stats().cache).toMatchObject({ hits: 1, misses: 1, bypasses: 0, stored: 1, entries: 1 })
     expect(events.map((e) => [e.cached, e.status, e.cost])).toEqual([
       [false, 200, undefined],
@@ -74,24 +45,24 @@ describe('response cache through the gateway', () => {
   it('replays a stream as the same events, and never a stream to a JSON request', async () => {
     const { url } = await app({ cache: { ttlMs: 60_000 } })
     const client = sdk(url, 'sk-tenant-a')
-    const before = mock.received.length
+    const before = mock().received.length
     const first = await streamText(client, 'stream me')
     const second = await streamText(client, 'stream me')
     expect([first.cache, second.cache]).toEqual(['miss', 'hit'])
     expect(second.chunks).toEqual(first.chunks)
     expect(first.chunks.length).toBeGreaterThan(2)
-    expect(mock.received.length).toBe(before + 1)
+    expect(mock().received.length).toBe(before + 1)
     const json = await client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: messages('stream me') })
       .withResponse()
     expect(json.response.headers.get('x-velox-cache')).toBe('miss')
     expect(json.response.headers.get('content-type')).toMatch(/^application\/json/)
-    expect(mock.received.length).toBe(before + 2)
+    expect(mock().received.length).toBe(before + 2)
   })
 
   it('never gives one tenant the answer of another', async () => {
     const { url } = await app({ cache: { ttlMs: 60_000 } })
-    const before = mock.received.length
+    const before = mock().received.length
     const a = await sdk(url, 'sk-tenant-a')
       .chat.completions.create({ model: 'gpt-4o-mini', messages: messages('same body') })
       .withResponse()
@@ -102,7 +73,7 @@ describe('response cache through the gateway', () => {
       .chat.completions.create({ model: 'gpt-4o-mini', messages: messages('same body') })
       .withResponse()
     expect([a, b, a2].map((r) => r.response.headers.get('x-velox-cache'))).toEqual(['miss', 'miss', 'hit'])
-    expect(mock.received.length).toBe(before + 2)
+    expect(mock().received.length).toBe(before + 2)
   })
 
   it('bypasses on cache-control no-cache or no-store, and stores no truncated stream', async () => {
@@ -160,11 +131,11 @@ describe('response cache through the gateway', () => {
 
   it('shares answers between gateways through the Redis store', async () => {
     const prefix = randomPrefix()
-    closers.push(() => deletePrefix(SHARED_REDIS, prefix))
+    afterFile(() => deletePrefix(SHARED_REDIS, prefix))
     const cache = { ttlMs: 60_000, store: { redis: SHARED_REDIS, prefix, timeoutMs: 5_000 } }
     const one = await app({ cache })
     const two = await app({ cache })
-    const before = mock.received.length
+    const before = mock().received.length
     const first = await streamText(sdk(one.url, 'sk-fleet'), 'fleet')
     // The store's SET is not awaited by the request: wait until it is there.
     for (let i = 0; i < 100; i++) {
@@ -178,6 +149,6 @@ describe('response cache through the gateway', () => {
     const second = await streamText(sdk(two.url, 'sk-fleet'), 'fleet')
     expect([first.cache, second.cache]).toEqual(['miss', 'hit'])
     expect(second.chunks).toEqual(first.chunks)
-    expect(mock.received.length).toBe(before + 1)
+    expect(mock().received.length).toBe(before + 1)
   })
 })

@@ -3,40 +3,11 @@
  * official openai SDK as the client, @velox/mock-upstream as the upstream, an injected clock for
  * the budget's periods.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createMockUpstream, type MockUpstream } from '@velox/mock-upstream'
-import OpenAI, { RateLimitError } from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, type Gateway } from '../../src/gateway.js'
-import type { VeloxOptions } from '../../src/options.js'
-import type { UsageEvent } from '../../src/telemetry/usage-event.js'
+import { RateLimitError } from 'openai'
+import { describe, expect, it } from 'vitest'
+import { gatewayApps, sdk } from './gateway-app.js'
 
-let mock: MockUpstream
-const closers: Array<() => unknown> = []
-
-beforeAll(async () => {
-  mock = await createMockUpstream()
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await mock.close()
-})
-
-async function app(options: VeloxOptions): Promise<{ gateway: Gateway; url: string; events: UsageEvent[] }> {
-  const gateway = createGateway({ upstream: { origin: mock.url }, ...options })
-  const events: UsageEvent[] = []
-  gateway.on('usage', (e) => events.push(e))
-  const server = createServer((req, res) => gateway.handle(req, res))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  closers.push(
-    () => new Promise((resolve) => server.close(resolve)),
-    () => gateway.close(),
-  )
-  return { gateway, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events }
-}
-
-const sdk = (url: string, apiKey: string) => new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 })
+const { app, mock } = gatewayApps()
 const PRICES = { 'gpt-4o*': { input: 2.5, cachedInput: 1.25, output: 10 } }
 /** Dear enough that a budget runs out in a few requests: max_tokens 100 reserves about 0.1. */
 const DEAR = { 'gpt-4o*': { input: 100, output: 1_000 } }
@@ -52,9 +23,9 @@ describe('exact usage on streams', () => {
     const body =
       '{"model":"gpt-4o", "stream":true ,"messages":[{"role":"user","content":"a \\"quoted\\" story"}]}'
     const via = await post(`${url}/v1/chat/completions`, body)
-    const sent = mock.received.at(-1)!
+    const sent = mock().received.at(-1)!
     expect(sent.body.toString()).toBe(`{"stream_options":{"include_usage":true},${body.slice(1)}`)
-    const direct = await post(`${mock.url}/v1/chat/completions`, body)
+    const direct = await post(`${mock().url}/v1/chat/completions`, body)
     // The mock derives ids and `created` from the body it got: map the spliced body's onto the plain one's.
     const ids = (text: string) =>
       /"id":"([^"]+)","object":"chat.completion.chunk","created":(\d+)/.exec(text)!
@@ -78,12 +49,12 @@ describe('exact usage on streams', () => {
     const off =
       '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":false},"messages":[{"role":"user","content":"x"}]}'
     const a = await post(`${url}/v1/chat/completions`, off)
-    expect(mock.received.at(-1)!.body.toString()).toBe(off.replace('false', 'true'))
+    expect(mock().received.at(-1)!.body.toString()).toBe(off.replace('false', 'true'))
     expect(a.text).not.toContain('"usage"')
     expect(a.text.endsWith('data: [DONE]\n\n')).toBe(true)
     const asked = off.replace('false', 'true')
     const b = await post(`${url}/v1/chat/completions`, asked)
-    expect(mock.received.at(-1)!.body.toString()).toBe(asked)
+    expect(mock().received.at(-1)!.body.toString()).toBe(asked)
     expect(b.text).toContain('"choices":[],"usage":{')
   })
 
@@ -91,7 +62,7 @@ describe('exact usage on streams', () => {
     const { url, events, gateway } = await app({ pricing: PRICES, usage: { ensure: false } })
     const body = '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"x"}]}'
     await post(`${url}/v1/chat/completions`, body)
-    expect(mock.received.at(-1)!.body.toString()).toBe(body)
+    expect(mock().received.at(-1)!.body.toString()).toBe(body)
     expect(events.at(-1)).toMatchObject({ inputTokens: undefined, cost: undefined })
     const client = sdk(url, 'sk-x')
     await client.chat.completions.create({ model: 'llama-3', messages: [{ role: 'user', content: 'hi' }] })
