@@ -115,7 +115,9 @@ function escapeBits(v: v128, table: v128, lowNibble: v128): u64 {
 
 /**
  * Scans blocks while the index window at `out` has room for a whole block (64 entries), and
- * returns how many offsets it wrote. Call again until done().
+ * returns how many offsets it wrote. Call again until done(). The carried state lives in locals
+ * for the loop and goes back to the globals at the end: V8 keeps locals in registers, while every
+ * global read or write is a memory access.
  */
 export function next(out: usize, capacity: u32): u32 {
   // Whitespace: the byte equals the table entry at its low nibble (' ', \t, \n, \r; the other
@@ -130,10 +132,18 @@ export function next(out: usize, capacity: u32): u32 {
   // Valid escaped bytes besides " \ b and u, by low nibble: r t f n /. Unused entries cannot
   // equal a byte with that low nibble.
   const escTable = i8x16(1, 0, 0x72, 0, 0x74, 0, 0x66, 0, 0, 0, 0, 0, 0, 0, 0x6e, 0x2f)
+  const base = body
+  const len = length
+  // The last whole block starts here (a partial block after it is copied and padded).
+  const lastWhole: u32 = len >= 64 ? len - 64 : 0
+  let pos = at
+  let escapedNext = nextIsEscaped
+  let stringCarry = prevInString
+  let scalarCarry = prevScalar
   let written: u32 = 0
-  while (at < length && written + 64 <= capacity) {
-    let src = body + at
-    const remaining = length - at
+  while (pos < len && written + 64 <= capacity) {
+    let src = base + pos
+    const remaining = len - pos
     if (remaining < 64) {
       // The last, partial block: copied and padded with spaces, so no byte after the body is read.
       memory.fill(tail, 0x20, 64)
@@ -152,12 +162,28 @@ export function next(out: usize, capacity: u32): u32 {
     const b1 = i8x16.eq(v1, backslashByte)
     const b2 = i8x16.eq(v2, backslashByte)
     const b3 = i8x16.eq(v3, backslashByte)
-    if (prevInString != 0 && nextIsEscaped == 0 && remaining >= 64) {
+    if (stringCarry != 0 && escapedNext == 0 && remaining >= 64) {
       // Inside a string, a block with no quote and no backslash changes nothing and lists
       // nothing: one test for the 64 bytes (the memchr-like path for long text and base64).
       const any = v128.or(v128.or(v128.or(q0, q1), v128.or(q2, q3)), v128.or(v128.or(b0, b1), v128.or(b2, b3)))
       if (!v128.any_true(any)) {
-        at += 64
+        // Such blocks come in runs (long text, base64): test the next ones in a tight loop.
+        pos += 64
+        while (pos <= lastWhole) {
+          const p = base + pos
+          const more = v128.or(
+            v128.or(
+              v128.or(i8x16.eq(v128.load(p), quoteByte), i8x16.eq(v128.load(p, 16), quoteByte)),
+              v128.or(i8x16.eq(v128.load(p, 32), quoteByte), i8x16.eq(v128.load(p, 48), quoteByte)),
+            ),
+            v128.or(
+              v128.or(i8x16.eq(v128.load(p), backslashByte), i8x16.eq(v128.load(p, 16), backslashByte)),
+              v128.or(i8x16.eq(v128.load(p, 32), backslashByte), i8x16.eq(v128.load(p, 48), backslashByte)),
+            ),
+          )
+          if (v128.any_true(more)) break
+          pos += 64
+        }
         continue
       }
     }
@@ -165,14 +191,14 @@ export function next(out: usize, capacity: u32): u32 {
     const backslash = bits(b0) | (bits(b1) << 16) | (bits(b2) << 32) | (bits(b3) << 48)
 
     // Escapes: json_escape_scanner.h (odd-length backslash runs escape the next byte).
-    let escaped: u64 = nextIsEscaped
+    let escaped: u64 = escapedNext
     if (backslash == 0) {
-      nextIsEscaped = 0
+      escapedNext = 0
     } else {
-      const potential = backslash & ~nextIsEscaped
+      const potential = backslash & ~escapedNext
       const code = (((potential << 1) | ODD_BITS) - potential) ^ ODD_BITS
-      escaped = code ^ (backslash | nextIsEscaped)
-      nextIsEscaped = (code & backslash) >> 63
+      escaped = code ^ (backslash | escapedNext)
+      escapedNext = (code & backslash) >> 63
     }
     // An escaped quote or backslash is valid. The other escaped bytes must be one of n t r f /
     // (classified here for the whole block by one table, as code and prose are full of \n and \t)
@@ -188,7 +214,7 @@ export function next(out: usize, capacity: u32): u32 {
         (escapeBits(v3, escTable, lowNibble) << 48)
       )
       while (others != 0) {
-        checkEscape(at + <u32>ctz(others))
+        checkEscape(pos + <u32>ctz(others))
         if (badAt >= 0) break
         others &= others - 1
       }
@@ -196,6 +222,13 @@ export function next(out: usize, capacity: u32): u32 {
 
     // Strings: json_string_scanner.h (in-string mask by prefix XOR; opening quote in, closing out).
     quote &= ~escaped
+    if (quote == 0 && stringCarry != 0) {
+      // No string ends here: the whole block is inside one (the usual case in a chat body), so no
+      // token starts. The next block starts in the string too, so the scalar carry cannot matter.
+      scalarCarry = 0
+      pos += 64
+      continue
+    }
     let inString = quote
     inString ^= inString << 1
     inString ^= inString << 2
@@ -203,15 +236,12 @@ export function next(out: usize, capacity: u32): u32 {
     inString ^= inString << 8
     inString ^= inString << 16
     inString ^= inString << 32
-    inString ^= prevInString
-    prevInString = <u64>(<i64>inString >> 63)
+    inString ^= stringCarry
+    stringCarry = <u64>(<i64>inString >> 63)
 
     if (inString == 0xffffffffffffffff) {
-      // The whole block is inside one string (the usual case in a chat body): no token starts,
-      // so whitespace and operators are not classified. The next block starts in the string too,
-      // so the scalar carry cannot matter there.
-      prevScalar = 0
-      at += 64
+      scalarCarry = 0
+      pos += 64
       continue
     }
 
@@ -228,19 +258,23 @@ export function next(out: usize, capacity: u32): u32 {
       (bits(i8x16.eq(v128.or(v3, curl), i8x16.swizzle(opTable, v128.and(v3, lowNibble)))) << 48)
     const scalar = ~(op | ws)
     const nonQuoteScalar = scalar & ~quote
-    const followsScalar = (nonQuoteScalar << 1) | prevScalar
-    prevScalar = nonQuoteScalar >> 63
+    const followsScalar = (nonQuoteScalar << 1) | scalarCarry
+    scalarCarry = nonQuoteScalar >> 63
     let structural = ((op | (scalar & ~followsScalar)) & ~(inString | quote)) | quote
     if (remaining < 64) structural &= (<u64>1 << <u64>remaining) - 1
 
     let dst = out + (<usize>written << 2)
     written += <u32>popcnt(structural)
     while (structural != 0) {
-      store<u32>(dst, at + <u32>ctz(structural))
+      store<u32>(dst, pos + <u32>ctz(structural))
       dst += 4
       structural &= structural - 1
     }
-    at += 64
+    pos += 64
   }
+  at = pos
+  nextIsEscaped = escapedNext
+  prevInString = stringCarry
+  prevScalar = scalarCarry
   return written
 }
