@@ -2,6 +2,8 @@
  * The end-to-end load benchmark: the same chat requests through several proxies in front of the
  * mock upstream, each in its own process, driven by autocannon on 127.0.0.1 for a bounded time:
  * - a bare node:http + undici pass-through (the baseline: what one writes by hand),
+ * - the dispatch floor (dispatch-floor.ts: node:http + undici dispatch writing into the response,
+ *   the least work any Node proxy can do; Velox's own cost is measured against it),
  * - Velox in Express (@velox/express) and Express + http-proxy-middleware,
  * - Velox in Fastify (@velox/fastify) and Fastify + @fastify/http-proxy,
  * - Velox in Koa (@velox/koa) and Koa + koa-proxies (keep-alive agent),
@@ -20,6 +22,7 @@ import { median } from '../lib/suite.js'
 /** [kind for proxy-server.ts, label, the kind of the framework's own proxy it is compared with]. */
 export const PROXIES = [
   ['bare', 'node:http + undici pass-through (baseline)', undefined],
+  ['dispatch-floor', 'dispatch floor: node:http + undici dispatch into res', undefined],
   ['velox-express', 'Velox in Express', 'express-hpm'],
   ['express-hpm', 'Express + http-proxy-middleware 4.2.1', undefined],
   ['velox-fastify', 'Velox in Fastify', 'fastify-proxy'],

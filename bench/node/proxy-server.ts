@@ -1,7 +1,8 @@
 /**
  * One proxy under load, in its own process (bench/lib/processes.ts starts it):
  *   proxy-server.ts <kind> <upstream origin> [offload threshold bytes]
- * kinds: `bare` (node:http + undici, the pass-through a developer writes by hand), `velox-express`
+ * kinds: `bare` (node:http + undici, the pass-through a developer writes by hand), `dispatch-floor`
+ * (node:http + undici's Pool.dispatch writing into the response: dispatch-floor.ts), `velox-express`
  * (Express 5 + @velox/express), `express-hpm` (Express 5 + http-proxy-middleware), `velox-http`
  * (node:http + gateway.handle, with the offload when a threshold is given; it also measures its
  * event-loop delay), and the peers users choosing another framework compare with: `fastify-proxy`
@@ -34,6 +35,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware'
 import Koa from 'koa'
 import koaProxies from 'koa-proxies'
 import { Pool } from 'undici'
+import { dispatchFloor } from './dispatch-floor.js'
 
 const [kind, upstream, threshold] = process.argv.slice(2) as [string, string, string | undefined]
 const core = process.env.VELOX_CORE
@@ -87,6 +89,7 @@ async function fastifyHandler(setup: (app: FastifyInstance) => Promise<void>): P
 let gateway: Gateway | undefined
 async function handler(): Promise<Handler> {
   if (kind === 'bare') return bare()
+  if (kind === 'dispatch-floor') return dispatchFloor(upstream, CONNECTIONS)
   if (kind === 'fastify-proxy') {
     return fastifyHandler(async (app) => {
       await app.register(fastifyHttpProxy, {
