@@ -17,9 +17,16 @@ export class ClientWriter {
   #resume: (() => void) | null = null
   #onDrain: (() => void) | null = null
   #committed = false
+  /** A body chunk (or the end) was written: the head went out with it. */
+  #bodyWritten = false
 
   constructor(res: ServerResponse) {
     this.#res = res
+  }
+
+  /** Sends an event stream's head if no event has taken it along yet (a static: no closure per request). */
+  static #flushHead(writer: ClientWriter): void {
+    if (!writer.#bodyWritten && !writer.#res.destroyed) writer.#res.flushHeaders()
   }
 
   /** Response bytes (or headers) went to the client: no retry from here on. */
@@ -36,8 +43,11 @@ export class ClientWriter {
     this.#resume = resume
     if (eventStream) {
       this.#writeHead(status, text, headers)
-      // A stream's first event may be seconds away (a model thinking): let the client see the status now.
-      this.#res.flushHeaders()
+      // A stream's first event may be seconds away (a model thinking): the client should see the
+      // status now. But events that came in the same read as the headers are delivered before any
+      // tick ends, and the first res.write sends the head with them in one socket write;
+      // flushing here would cost a write (a syscall) of its own per stream (bench/node/profile-load.ts).
+      process.nextTick(ClientWriter.#flushHead, this)
     } else {
       this.#heldHeaders = headers
       this.#heldStatus = status
@@ -47,6 +57,7 @@ export class ClientWriter {
 
   /** Writes one body chunk; false when the client's socket is full (the upstream should pause). */
   write(chunk: Buffer): boolean {
+    this.#bodyWritten = true
     if (this.#heldHeaders !== null) this.#releaseHeld()
     const res = this.#res
     const ok = res.write(chunk)
@@ -62,6 +73,7 @@ export class ClientWriter {
 
   /** Ends the response (an empty body included). */
   end(): void {
+    this.#bodyWritten = true
     if (this.#heldHeaders !== null) this.#releaseHeld()
     this.#res.end()
   }
