@@ -20,6 +20,11 @@
  *   plus body). net.Socket and Http2Stream (TLS included) write through these two functions, and the
  *   native side keeps the request object alive until the write completes.
  * A spliced or translated body is a new Buffer in ordinary memory: only the view over the slab matters.
+ *
+ * The slab comes back at the first GC that finds the view unreachable, not when the write ends: a
+ * view is a small object, and the arena's memory puts no pressure on V8. On Node 20 and 22 a burst
+ * of early answers can fill the arena before such a GC runs (new bodies then use ordinary memory,
+ * as when the arena is full for any reason); the slabs come back at the next full collection.
  */
 
 export class SlabQuarantine {
