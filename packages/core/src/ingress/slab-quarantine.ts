@@ -17,8 +17,9 @@
  *   `_writev`, net.Socket's `_pendingData` while it connects, then the write request itself
  *   (lib/internal/stream_base_commons.js): `req.buffer = data` when a write goes async
  *   (handleWriteReq), `req._chunks = chunks` for a writev (writevGeneric, the path of a corked header
- *   plus body). net.Socket and Http2Stream (TLS included) write through these two functions, and the
- *   native side keeps the request object alive until the write completes.
+ *   plus body). net.Socket (TLSSocket too) and Http2Stream write through these two functions. The
+ *   native side keeps the request object alive until the write completes: not read in C++ here, but
+ *   shown on all three lines by the pending-write test in test/egress/slab-quarantine.test.ts.
  * A spliced or translated body is a new Buffer in ordinary memory: only the view over the slab matters.
  *
  * The slab comes back at the first GC that finds the view unreachable, not when the write ends: a
