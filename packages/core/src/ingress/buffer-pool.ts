@@ -11,8 +11,11 @@
  * large body in place; `onDiscard` tells the offload when such a slab leaves the pool for good.
  * With an `arena` (wasm-arena.ts), new slabs come from its shared WebAssembly memory, where the
  * SIMD scanner reads them in place; one the pool does not keep goes back to the arena, except one
- * given back with releaseWithoutReuse, which is never handed out again.
+ * given back with releaseWithoutReuse: that one waits in quarantine (slab-quarantine.ts) until the
+ * body view that was sent is collected, and only then goes back to the arena.
  */
+
+import { canHold, SlabQuarantine } from './slab-quarantine.js'
 
 export const MIN_SLAB_BYTES = 4 * 1024 // 4 KiB: below this a copy into a fresh Buffer is cheaper
 
@@ -27,6 +30,11 @@ export interface BufferPoolStats {
   allocated: number
   /** Slabs given back but not kept for reuse (over the idle budget, or possibly still being written). */
   dropped: number
+  /**
+   * Arena slabs among those dropped that may still be being written, waiting now for the body that
+   * was sent to be collected; each then goes back to the arena.
+   */
+  quarantined: number
   /** Slabs idle in the pool now, and their bytes. */
   free: number
   freeBytes: number
@@ -54,6 +62,8 @@ export class BufferPool {
   readonly #sharedFromBytes: number
   readonly #minShift: number
   readonly #arena: SlabArena | undefined
+  /** Where arena slabs given back with releaseWithoutReuse wait; undefined without an arena. */
+  readonly #quarantine: SlabQuarantine | undefined
   #acquired = 0
   #released = 0
   #allocated = 0
@@ -76,7 +86,9 @@ export class BufferPool {
     this.#classes = Array.from({ length: classes }, () => [])
     this.#maxFreeBytes = options.maxFreeBytes ?? 64 * 1024 * 1024 // 64 MiB idle at most
     this.#sharedFromBytes = options.sharedFromBytes ?? Number.POSITIVE_INFINITY
-    this.#arena = options.arena
+    const arena = options.arena
+    this.#arena = arena
+    this.#quarantine = arena && new SlabQuarantine((slab) => arena.free(slab))
   }
 
   /** The size class index for `bytes` (0 = 4 KiB). */
@@ -111,11 +123,9 @@ export class BufferPool {
     const free = this.#classes[this.#classOf(slab.length)]
     if (free === undefined || this.#freeBytes + slab.length > this.#maxFreeBytes) {
       // Not kept: an arena slab goes back to the arena (nothing reads it now), others to the GC.
-      if (this.#arena?.contains(slab)) {
-        this.#dropped++
-        return this.#arena.free(slab)
-      }
-      return this.#drop(slab)
+      this.#dropped++
+      if (this.#arena?.contains(slab)) return this.#arena.free(slab)
+      return this.onDiscard?.(slab)
     }
     free.push(slab)
     this.#freeBytes += slab.length
@@ -123,19 +133,21 @@ export class BufferPool {
 
   /**
    * Gives a slab back without reusing it: for a slab a socket may still be reading from (an
-   * upstream that answered before taking the whole body). Its memory goes to the GC, which frees
-   * it only once no pending write holds it, so no later request's bytes can ever be written there.
+   * upstream that answered before taking the whole body). `sent` is the body object that was
+   * written (a view over the slab). An ordinary slab goes to the GC, which frees it only once no
+   * pending write holds it. An arena slab waits in quarantine until `sent` is collected, then goes
+   * back to the arena: its memory is never handed out while a write may still read it.
    */
-  releaseWithoutReuse(slab: Buffer): void {
+  releaseWithoutReuse(slab: Buffer, sent: Uint8Array | null): void {
     this.#released++
-    this.#drop(slab)
-  }
-
-  #drop(slab: Buffer): void {
     this.#dropped++
-    // An arena slab's memory is the arena's for good (and shared by every other arena slab, some
-    // maybe being scanned by the offload worker right now): there is nothing for the offload to forget.
-    if (this.#arena?.contains(slab)) return
+    if (this.#arena?.contains(slab)) {
+      // An arena slab's memory is the arena's for good (and shared by every other arena slab, some
+      // maybe being scanned by the offload worker right now): there is nothing for the offload to forget.
+      // Without a view to wait for, it cannot be proven free: it stays out of use for good.
+      if (sent !== null && canHold(slab, sent)) this.#quarantine!.hold(slab, sent)
+      return
+    }
     this.onDiscard?.(slab)
   }
 
@@ -148,6 +160,7 @@ export class BufferPool {
       inUse: this.#acquired - this.#released,
       allocated: this.#allocated,
       dropped: this.#dropped,
+      quarantined: this.#quarantine?.held ?? 0,
       free,
       freeBytes: this.#freeBytes,
     }

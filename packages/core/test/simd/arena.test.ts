@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { BufferPool } from '../../src/ingress/buffer-pool.js'
 import { WasmArena } from '../../src/ingress/wasm-arena.js'
 import { createFieldScanner } from '../../src/json/simd/field-scanner.js'
+import { collectUntil } from '../helpers/force-gc.js'
+
+/** Retires `slab` with a view of it made here, so that nothing is left holding the view. */
+function retireWithView(pool: BufferPool, slab: Buffer): void {
+  pool.releaseWithoutReuse(slab, slab.subarray(0, 10_000))
+}
 
 function write(slab: Buffer, text: string): Buffer {
   const length = slab.write(text)
@@ -68,19 +74,57 @@ describe('pool slabs in the arena, scanned in place', () => {
     pool.release(reused)
   })
 
-  it('never hands out again a slab given back with releaseWithoutReuse (a socket may still read it)', () => {
+  it('never hands out a slab given back with releaseWithoutReuse while the body sent from it lives (a socket may still read it)', async () => {
     const arena = new WasmArena({ maxBytes: 8 * 1024 * 1024 })
     const pool = new BufferPool(1024 * 1024, { arena })
     const discarded: Buffer[] = []
     pool.onDiscard = (slab) => discarded.push(slab)
     const held = pool.acquire(16 * 1024)
-    pool.releaseWithoutReuse(held)
+    const sent = held.subarray(0, 10_000) // what a pending socket write would hold
+    pool.releaseWithoutReuse(held, sent)
     // The offload is not told: the memory is shared with every other arena slab, and stays.
     expect(discarded).toEqual([])
+    expect(pool.stats()).toMatchObject({ dropped: 1, quarantined: 1 })
+    // Collections while the body lives change nothing.
+    expect(await collectUntil(() => pool.stats().quarantined === 0, 5)).toBe(false)
     const later = Array.from({ length: 8 }, () => pool.acquire(16 * 1024))
     expect(later.map((s) => s.byteOffset)).not.toContain(held.byteOffset)
     for (const s of later) pool.release(s)
-    expect(pool.stats()).toMatchObject({ acquired: 9, released: 9, inUse: 0 })
+    expect(pool.stats()).toMatchObject({ acquired: 9, released: 9, inUse: 0, quarantined: 1 })
+    expect(arena.stats()).toMatchObject({ inUse: 9, free: 0 })
+    expect(sent.length).toBe(10_000) // alive to here
+  })
+
+  it('gives a quarantined slab back to the arena once the body sent from it is collected, and reuses it', async () => {
+    const arena = new WasmArena({ maxBytes: 8 * 1024 * 1024 })
+    const pool = new BufferPool(1024 * 1024, { arena, maxFreeBytes: 0 })
+    const slab = pool.acquire(16 * 1024)
+    retireWithView(pool, slab) // the view is unreachable once this returns
+    expect(pool.stats()).toMatchObject({ dropped: 1, quarantined: 1 })
+    expect(arena.stats()).toMatchObject({ inUse: 1, free: 0 })
+    const memoryBytes = arena.stats().memoryBytes
+
+    expect(await collectUntil(() => pool.stats().quarantined === 0)).toBe(true)
+    expect(arena.stats()).toMatchObject({ inUse: 0, free: 1, freeBytes: 16 * 1024, memoryBytes })
+    // Never to the pool's own free lists: the pool allocates, and the arena gives the same memory.
+    expect(pool.stats()).toMatchObject({ free: 0, allocated: 1 })
+    const next = pool.acquire(16 * 1024)
+    expect(next.byteOffset).toBe(slab.byteOffset)
+    expect(pool.stats()).toMatchObject({ allocated: 2, quarantined: 0 })
+    expect(arena.stats()).toMatchObject({ inUse: 1, free: 0, memoryBytes })
+  })
+
+  it('keeps an arena slab out of use for good when there is no view of it to wait for', () => {
+    const arena = new WasmArena({ maxBytes: 8 * 1024 * 1024 })
+    const pool = new BufferPool(1024 * 1024, { arena })
+    const slab = pool.acquire(16 * 1024)
+    pool.releaseWithoutReuse(slab, null)
+    const whole = pool.acquire(16 * 1024)
+    pool.releaseWithoutReuse(whole, whole) // the slab object itself: a held value may not be its own target
+    const elsewhere = pool.acquire(16 * 1024)
+    pool.releaseWithoutReuse(elsewhere, Buffer.alloc(10))
+    expect(pool.stats()).toMatchObject({ released: 3, dropped: 3, quarantined: 0 })
+    expect(arena.stats()).toMatchObject({ inUse: 3, free: 0 })
   })
 
   it('gives a slab it does not keep back to the arena, and falls back to ordinary memory when the arena is full', () => {
