@@ -14,6 +14,7 @@ import { benchLimit } from './limit/index.js'
 import { benchCostFeatures, costTablesMarkdown } from './node/cost-features.js'
 import { benchIngressTask } from './node/ingress-task.js'
 import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
+import { benchProfileLoad, PROFILE_SETUP } from './node/profile-load.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchTracingCost } from './node/proxy-tracing.js'
 import { benchRingQueue } from './queue/ring-queue.js'
@@ -31,6 +32,7 @@ const limit = await benchLimit()
 const translate = benchTranslate()
 const proxies = await benchProxyLoad()
 const tracing = await benchTracingCost()
+const profiles = await benchProfileLoad()
 const translateLoad = await benchTranslateLoad()
 const offloadCost = await benchOffloadCost()
 const offloadLoad = await benchOffloadUnderLoad()
@@ -277,6 +279,31 @@ for (const table of tracing) {
     )
   }
   lines.push('')
+}
+
+lines.push(
+  '## Where the CPU goes (bench/node/profile-load.ts)',
+  '',
+  `Velox under the load above, profiled by its own sidecar (\`/debug/pprof/profile?format=cpuprofile\`); ${PROFILE_SETUP}. Self time of the samples, by who owns the code, as a share of busy time (idle left out) and as microseconds per request (the share times the CPU per request measured in the same run, profiler on). Node's C++ side (socket writes: \`writev\`, \`writeUtf8String\`) counts as "V8 and native"; the kernel's loopback TCP work is done inside those calls.`,
+  '',
+)
+for (const t of profiles) {
+  lines.push(
+    `### ${t.proxy}, ${t.title}: ${fmt(t.cpuMicrosPerReq)} us CPU per request`,
+    '',
+    '| code of | share of busy time | per request |',
+    '|---|---:|---:|',
+    ...t.owners.map((o) => `| ${o.owner} | ${(o.share * 100).toFixed(1)}% | ${fmt(o.microsPerReq, 1)} us |`),
+    '',
+    'The busiest functions (self time):',
+    '',
+    '| function | share |',
+    '|---|---:|',
+    ...t.top
+      .slice(0, 8)
+      .map(([name, share]) => `| ${name.replaceAll('|', '\\|')} | ${(share * 100).toFixed(1)}% |`),
+    '',
+  )
 }
 
 lines.push(

@@ -63,6 +63,8 @@ export interface ProxyReport {
 }
 
 export interface ProxyProcess extends Started {
+  /** The sidecar's URL, when the proxy was started with BENCH_SIDECAR=1 (profile-load.ts). */
+  sidecar: string | undefined
   /** Starts the CPU (and event-loop delay) account. */
   begin(): Promise<void>
   /** Ends it and returns what was counted. */
@@ -91,10 +93,11 @@ export async function startProxy(
     child.send(command)
     return (await reply)[0]
   }
-  const [ready] = (await once(child, 'message')) as [{ port: number }]
+  const [ready] = (await once(child, 'message')) as [{ port: number; sidecar?: string }]
   return {
     child,
     url: `http://127.0.0.1:${ready.port}`,
+    sidecar: ready.sidecar,
     stop: stopper(child),
     begin: () => ask<void>('begin'),
     end: () => ask<ProxyReport>('end'),

@@ -12,7 +12,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Pool } from 'undici'
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'])
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+])
+/** Not forwarded upstream: hop-by-hop fields, and the two undici sets itself. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length'])
+
+/**
+ * The client's request headers as undici's flat list, less hop-by-hop fields: every proxy in the
+ * load tables forwards them, the mock's controls (`x-mock-chunks`) included, so all of them ask
+ * the upstream for the same response.
+ */
+export function forwardedHeaders(req: IncomingMessage): string[] {
+  const raw = req.rawHeaders
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!NOT_FORWARDED.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!)
+  }
+  return out
+}
 
 export function dispatchFloor(
   upstream: string,
@@ -33,7 +55,7 @@ export function dispatchFloor(
         {
           method: 'POST',
           path: req.url!,
-          headers: ['content-type', req.headers['content-type'] ?? 'application/json'],
+          headers: forwardedHeaders(req),
           body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
         },
         {

@@ -14,7 +14,9 @@
  * that drops them), both node:http + gateway.handle like `velox-http`.
  * The parent sends 'begin' and 'end' over IPC; 'end' answers with the CPU time used in between.
  * VELOX_CORE (a path to a core's src/index.ts) runs that copy of the core instead of @velox/core:
- * compare-cores.ts measures two versions side by side.
+ * compare-cores.ts measures two versions side by side. BENCH_SIDECAR=1 gives every Velox kind the
+ * project's sidecar on a free port (profiling only, no metrics) and reports its URL when ready:
+ * profile-load.ts takes CPU profiles of the proxy under load from it.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -35,13 +37,15 @@ import { createProxyMiddleware } from 'http-proxy-middleware'
 import Koa from 'koa'
 import koaProxies from 'koa-proxies'
 import { Pool } from 'undici'
-import { dispatchFloor } from './dispatch-floor.js'
+import { dispatchFloor, forwardedHeaders, HOP_BY_HOP } from './dispatch-floor.js'
 
 const [kind, upstream, threshold] = process.argv.slice(2) as [string, string, string | undefined]
 const core = process.env.VELOX_CORE
 const { createGateway } = (core ? await import(pathToFileURL(core).href) : published) as typeof published
 const CONNECTIONS = 32
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'])
+/** Options every Velox kind gets besides its upstream: the sidecar when profiling. */
+const PROFILED = process.env.BENCH_SIDECAR === '1'
+const EXTRA = PROFILED ? { sidecar: { port: 0, metrics: false } } : {}
 
 function bare(): (req: IncomingMessage, res: ServerResponse) => void {
   const pool = new Pool(upstream, { connections: CONNECTIONS })
@@ -53,7 +57,7 @@ function bare(): (req: IncomingMessage, res: ServerResponse) => void {
         .request({
           method: req.method as 'POST',
           path: req.url!,
-          headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+          headers: forwardedHeaders(req),
           body: Buffer.concat(chunks),
         })
         .then(({ statusCode, headers, body }) => {
@@ -102,7 +106,7 @@ async function handler(): Promise<Handler> {
   }
   if (kind === 'velox-fastify') {
     return fastifyHandler(async (app) => {
-      await app.register(veloxPlugin, { upstream: { origin: upstream, connections: CONNECTIONS } })
+      await app.register(veloxPlugin, { upstream: { origin: upstream, connections: CONNECTIONS }, ...EXTRA })
       gateway = app.velox
     })
   }
@@ -116,7 +120,7 @@ async function handler(): Promise<Handler> {
       const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
       app.use(koaProxies('/v1', { target: upstream, changeOrigin: false, agent }))
     } else {
-      gateway = createGateway({ upstream: { origin: upstream, connections: CONNECTIONS } })
+      gateway = createGateway({ upstream: { origin: upstream, connections: CONNECTIONS }, ...EXTRA })
       app.use(veloxKoa(gateway))
     }
     return app.callback()
@@ -138,13 +142,13 @@ async function handler(): Promise<Handler> {
   }
   if (kind === 'velox-http') {
     const offload = threshold === undefined ? false : { thresholdBytes: Number(threshold) }
-    const g = createGateway({ upstream: { origin: upstream, connections: CONNECTIONS }, offload })
+    const g = createGateway({ upstream: { origin: upstream, connections: CONNECTIONS }, offload, ...EXTRA })
     gateway = g
     return (req, res) => g.handle(req, res)
   }
   const app = express()
   if (kind === 'velox-express') {
-    gateway = createGateway({ upstream: { origin: upstream, connections: CONNECTIONS } })
+    gateway = createGateway({ upstream: { origin: upstream, connections: CONNECTIONS }, ...EXTRA })
     app.use(veloxMiddleware(gateway))
   } else if (kind === 'express-hpm') {
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
@@ -186,4 +190,7 @@ process.once('SIGTERM', () => {
   void gateway?.close()
   process.exit(0)
 })
-server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }))
+server.listen(0, '127.0.0.1', async () => {
+  const sidecar = PROFILED ? await gateway?.sidecar?.ready() : undefined
+  process.send!({ port: (server.address() as AddressInfo).port, sidecar })
+})

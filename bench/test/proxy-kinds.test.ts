@@ -28,6 +28,23 @@ describe('the load benchmarks’ proxies', () => {
       expect(JSON.parse(res.body.toString()).choices[0].message.content).toBe(
         `Mock reply to: through ${kind}`,
       )
+      // The mock's controls reach the upstream through every proxy: all of them stream the same
+      // number of events (a proxy that dropped x-mock-chunks would get one event per word).
+      const streamed = {
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 'a b c d e f' }],
+      }
+      const events = (r: { body: Buffer }) =>
+        r.body
+          .toString()
+          .split('\n\n')
+          .filter((e) => e.startsWith('data: ')).length
+      const direct = await postJson(`${mock.url}/v1/chat/completions`, streamed, { 'x-mock-chunks': '3' })
+      const proxied = await postJson(`${proxy.url}/v1/chat/completions`, streamed, { 'x-mock-chunks': '3' })
+      expect(proxied.status).toBe(200)
+      expect(events(direct)).toBe(6) // the role, 3 pieces, the finish reason, [DONE]
+      expect(events(proxied)).toBe(events(direct))
     } finally {
       await proxy.stop()
     }
