@@ -13,6 +13,7 @@
  * SIMD scanner reads them in place; one the pool does not keep goes back to the arena, except one
  * given back with releaseWithoutReuse, which is never handed out again.
  */
+import type { WasmMemory } from './wasm-api.js'
 
 export const MIN_SLAB_BYTES = 4 * 1024 // 4 KiB: below this a copy into a fresh Buffer is cheaper
 
@@ -46,6 +47,8 @@ export interface SlabArena {
   allocate(size: number): Buffer | undefined
   free(slab: Buffer): void
   contains(buf: Uint8Array): boolean
+  /** The shared WebAssembly memory the slabs lie in: the offload worker runs the SIMD scanner over it. */
+  readonly memory?: WasmMemory
 }
 
 export class BufferPool {
@@ -77,6 +80,11 @@ export class BufferPool {
     this.#maxFreeBytes = options.maxFreeBytes ?? 64 * 1024 * 1024 // 64 MiB idle at most
     this.#sharedFromBytes = options.sharedFromBytes ?? Number.POSITIVE_INFINITY
     this.#arena = options.arena
+  }
+
+  /** Where new slabs come from, when not from ordinary memory (the offload scans its slabs with SIMD). */
+  get arena(): SlabArena | undefined {
+    return this.#arena
   }
 
   /** The size class index for `bytes` (0 = 4 KiB). */
