@@ -1,8 +1,8 @@
 /**
  * Scans large bodies on a worker thread, so a 16 MB body does not stall every other request on the
- * event loop for the length of its scan (the Rust Velox gateway's spawn_blocking). On from 1 MiB by default:
- * bench/node/offload.ts measured a 1 MB chat body holding the loop for milliseconds inline and
- * under 0.1 ms offloaded (docs/guide/performance.md has the numbers and the reasoning).
+ * event loop for the length of its scan (the Rust Velox gateway's spawn_blocking). On by default
+ * from the size where bench/node/offload.ts finds the main-thread time saved at least equal to the
+ * hand-off's cost (DEFAULTS.offload; docs/guide/performance.md has the numbers and the reasoning).
  *
  * The body is read in place: slabs at or above the threshold are SharedArrayBuffer memory (the
  * buffer pool makes them so), each slab is sent to the worker once, and a request record carries
