@@ -63,6 +63,30 @@ function scanOnWorker(offload: OffloadScanner, body: Buffer): Promise<void> {
   return new Promise((resolve, reject) => offload.scan(body, (err) => (err ? reject(err) : resolve())))
 }
 
+/** Repetitions per size: more for small bodies, about 64 MB scanned in all per size. */
+function runsFor(size: number): number {
+  return Math.max(10, Math.min(200, Math.round((64 * 1024 * 1024) / size)))
+}
+
+/**
+ * Inline scans, round-robin over the sizes so that every size is timed in the same JIT states:
+ * timed one size after the other, the SIMD walker ran 2-4x slower per byte on whichever size came
+ * before it had seen larger bodies (even after 1,000 warm-up scans of that size alone).
+ */
+function timeInline(parse: (body: Buffer) => unknown, bodies: Buffer[]): number[][] {
+  const times = bodies.map((): number[] => [])
+  const rounds = Math.max(...bodies.map((body) => runsFor(body.length)))
+  for (let round = -5; round < rounds; round++) {
+    for (const [n, body] of bodies.entries()) {
+      if (round >= runsFor(body.length)) continue
+      const t = performance.now()
+      parse(body)
+      if (round >= 0) times[n]!.push(performance.now() - t) // rounds below 0 are warm-up
+    }
+  }
+  return times
+}
+
 export async function benchOffloadCost(): Promise<CostRow[]> {
   const gateway = createGateway({
     offload: { thresholdBytes: 4096 },
@@ -72,25 +96,17 @@ export async function benchOffloadCost(): Promise<CostRow[]> {
   const offload = core.offload!
   const rows: CostRow[] = []
   try {
-    for (const size of COST_SIZES) {
-      const body = pooled(core.bufferPool, largeBody(size))
-      const runs = Math.max(10, Math.min(200, Math.round((64 * 1024 * 1024) / size)))
-      const inline: number[] = []
+    const bodies = COST_SIZES.map((size) => pooled(core.bufferPool, largeBody(size)))
+    const inline = timeInline((body) => core.fieldParser.parse(body), bodies)
+    // Offloaded scans apart from the inline ones: right after an inline SIMD scan, the event loop
+    // utilization under tsx counted the whole wait for the worker as main-thread work (not so
+    // under plain node, nor with the scans apart).
+    for (const [n, size] of COST_SIZES.entries()) {
+      const body = bodies[n]!
       const main: number[] = []
       const latency: number[] = []
-      for (let i = 0; i < 10; i++) {
-        core.fieldParser.parse(body) // warm-up (the first size also warms up the JIT)
-        await scanOnWorker(offload, body) // and the worker is up
-      }
-      for (let i = 0; i < runs; i++) {
-        const t = performance.now()
-        core.fieldParser.parse(body)
-        inline.push(performance.now() - t)
-      }
-      // Offloaded scans in a loop of their own: right after an inline SIMD scan, the event loop
-      // utilization under tsx counted the whole wait for the worker as main-thread work (not so
-      // under plain node, nor with the scans apart).
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < 5; i++) await scanOnWorker(offload, body) // warm-up, and the worker is up
+      for (let i = 0; i < runsFor(size); i++) {
         const before = performance.eventLoopUtilization()
         const t = performance.now()
         await scanOnWorker(offload, body)
@@ -99,18 +115,18 @@ export async function benchOffloadCost(): Promise<CostRow[]> {
       }
       const row = {
         size,
-        inlineMs: median(inline),
+        inlineMs: median(inline[n]!),
         offloadMainMs: median(main),
         offloadLatencyMs: median(latency),
-      }
-      const stats = offload.stats()
-      if (stats.simd !== stats.offloaded) {
-        throw new Error(`the worker scanned ${stats.offloaded - stats.simd} bodies without SIMD`)
       }
       console.log(
         `offload cost | ${sizeLabel(size)}: inline ${row.inlineMs.toFixed(3)} ms, offloaded ${row.offloadMainMs.toFixed(3)} ms on the main thread, ${row.offloadLatencyMs.toFixed(3)} ms until the result`,
       )
       rows.push(row)
+    }
+    const stats = offload.stats()
+    if (stats.simd !== stats.offloaded) {
+      throw new Error(`the worker scanned ${stats.offloaded - stats.simd} bodies without SIMD`)
     }
   } finally {
     await gateway.close()
