@@ -23,9 +23,10 @@ export interface ArenaShare {
   scratchAt: number
 }
 
-/** The share, and the two slabs carved for it (given back to the arena once the worker has exited). */
+/** The share, the arena it is of, and the two slabs carved for it (freed once the worker has exited). */
 export interface CarvedShare {
   share: ArenaShare
+  arena: SlabArena
   slabs: Buffer[]
 }
 
@@ -47,6 +48,7 @@ export function carveShare(arena: SlabArena | undefined): CarvedShare | null {
   }
   return {
     share: { memory, module, windowAt: window.byteOffset, scratchAt: scratch.byteOffset },
+    arena,
     slabs: [window, scratch],
   }
 }

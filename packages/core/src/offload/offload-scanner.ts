@@ -9,12 +9,13 @@
  * (slab, offset, length) on a RingQueue. When the pool's slabs come from the arena (a shared
  * WebAssembly.Memory, ingress/wasm-arena.ts), the worker is given that memory once, with its own
  * offset window and scratch carved from it (arena-share.ts), and scans arena bodies with the SIMD
- * scanner, as the main thread does; other bodies, and runtimes without SIMD, get the JS scanner. Results come back on a second ring, awaited with
- * Atomics.waitAsync only while scans are in flight. The worker starts on the first large body and
- * stops with close(). If it dies, or the ring is full, or it is closing, the scan runs inline:
- * a request is never left waiting for a worker that will not answer. A bundler that inlines
- * @velox/core without dist/offload/scan-worker.js leaves a worker that cannot load: that counts
- * as a crash, and after three the gateway scans inline (with a warning).
+ * scanner, as the main thread does; other bodies, and runtimes without SIMD, get the JS scanner.
+ * Results come back on a second ring, awaited with Atomics.waitAsync only while scans are in
+ * flight. The worker starts on the first large body and stops with close(). If it dies, or the
+ * ring is full, or it is closing, the scan runs inline: a request is never left waiting for a
+ * worker that will not answer. A bundler that inlines @velox/core without
+ * dist/offload/scan-worker.js leaves a worker that cannot load: that counts as a crash, and after
+ * three the gateway scans inline (with a warning).
  */
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -165,7 +166,7 @@ export class OffloadScanner {
     const seq = this.#seq++ | 0
     const data = gen.requests.data
     data[at + REQ_SEQ] = seq
-    const inArena = this.#carved != null && this.#pool.arena!.contains(shared)
+    const inArena = this.#carved?.arena.contains(shared) === true
     data[at + REQ_SLAB] = inArena ? ARENA_SLAB : this.#slabId(gen, shared.buffer as SharedArrayBuffer)
     data[at + REQ_OFFSET] = shared.byteOffset // an arena offset past 2 GiB wraps: the worker reads it unsigned
     data[at + REQ_LENGTH] = shared.length
@@ -208,7 +209,7 @@ export class OffloadScanner {
     // No worker writes into its window and scratch any more: they go back to the arena.
     const carved = this.#carved
     this.#carved = null
-    if (carved) for (const slab of carved.slabs) this.#pool.arena!.free(slab)
+    if (carved) for (const slab of carved.slabs) carved.arena.free(slab)
   }
 
   #scanInline(body: Buffer, done: ScanCallback): void {
