@@ -13,7 +13,7 @@ import type { GroupResult } from './lib/suite.js'
 import { benchLimit } from './limit/index.js'
 import { benchCostFeatures, costTablesMarkdown } from './node/cost-features.js'
 import { benchIngressTask } from './node/ingress-task.js'
-import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP } from './node/offload.js'
+import { benchOffloadCost, benchOffloadUnderLoad, OFFLOAD_SETUP, offloadPaysFrom } from './node/offload.js'
 import { benchProfileLoad, PROFILE_SETUP } from './node/profile-load.js'
 import { benchProxyLoad, LOAD_SETUP, type LoadTable } from './node/proxy-load.js'
 import { benchTracingCost } from './node/proxy-tracing.js'
@@ -326,7 +326,7 @@ lines.push(
   '',
   '### What one large body costs the main thread',
   '',
-  'A chat body of the given size (text with quotes, backslashes and emoji: slow to scan; base64 images scan faster), in shared memory as the pool hands it over. Inline: how long the scan holds the event loop. Offloaded: the main-thread time that is left (hand-off, result, decoding model and user; event loop utilization), and the wall time until the fields are back. Medians.',
+  "A chat body of the given size (text with quotes, backslashes and emoji: slow to scan; base64 images scan faster), in a slab of the gateway's pool (its arena) as a request body lies there. Inline: how long the gateway's own field scanner (the SIMD scanner where the runtime has WebAssembly SIMD) holds the event loop. Offloaded (the worker scans with the SIMD scanner too): the main-thread time that is left (hand-off, result, decoding model and user; event loop utilization), and the wall time until the fields are back. Medians.",
   '',
   '| body | inline: loop held | offloaded: main thread | offloaded: until the result |',
   '|---|---:|---:|---:|',
@@ -336,7 +336,10 @@ for (const r of offloadCost) {
     `| ${sizeLabel(r.size)} | ${r.inlineMs.toFixed(3)} ms | ${r.offloadMainMs.toFixed(3)} ms | ${r.offloadLatencyMs.toFixed(3)} ms |`,
   )
 }
+const paysFrom = offloadPaysFrom(offloadCost)
 lines.push(
+  '',
+  `The offload pays from ${paysFrom === undefined ? 'none of these sizes' : sizeLabel(paysFrom)}: the smallest size at which, and at every larger one, the inline scan holds the main thread at least twice as long as the offloaded scan still costs it (the time saved is at least the hand-off's own cost). The default \`offload.thresholdBytes\` is chosen by this line.`,
   '',
   '### Small requests beside large ones, through the gateway',
   '',

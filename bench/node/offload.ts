@@ -2,13 +2,17 @@
  * Does scanning large bodies on a worker thread (the offload) pay, and from which size?
  *
  * 1. Main-thread cost, in this process: the time one large body holds the main thread when
- *    scanned inline, against what an offloaded scan still costs the main thread (hand-off, result,
- *    decoding model and user: measured with the event loop utilization) and how long it takes to
- *    come back. Medians of repeated scans; little affected by other work on the machine.
+ *    scanned inline by the gateway's own field scanner (the SIMD scanner where this runtime has
+ *    WebAssembly SIMD, as on the request path), against what an offloaded scan still costs the
+ *    main thread (hand-off, result, decoding model and user: measured with the event loop
+ *    utilization) and how long it takes to come back. The body lies in a slab of the gateway's
+ *    pool (its arena), as a request body does, so both scanners read it in place and the worker
+ *    scans it with SIMD too (checked: the run fails if it did not). Medians of repeated scans;
+ *    little affected by other work on the machine.
  * 2. Under load, through the real gateway (node:http + gateway.handle in its own process, in front
  *    of a sink upstream that answers without parsing: node/sink-upstream.ts says why): small 4 KB
- *    chat requests under autocannon while a second client posts large bodies (1, 4 or 16 MB of chat
- *    text) at a fixed 32 MB per second (32, 8 or 2 a second: the same scanning work, in longer or
+ *    chat requests under autocannon while a second client posts large bodies (256 KB, 1, 4 or 16 MB of
+ *    chat text) at a fixed 32 MB per second (128, 32, 8 or 2 a second: the same scanning work, in longer or
  *    shorter pieces); once scanned inline, once offloaded. Reported: the gateway's event-loop delay
  *    (perf_hooks.monitorEventLoopDelay, 1 ms resolution: p50, p99, max), how busy its main thread
  *    was, and the small requests' latency and rate. On a shared machine the delay includes time
@@ -16,15 +20,15 @@
  */
 import { performance } from 'node:perf_hooks'
 import { createGateway } from '@velox/core'
-import { gatewayCore, type OffloadScanner } from '@velox/core/internal'
+import { type BufferPool, gatewayCore, type OffloadScanner } from '@velox/core/internal'
 import autocannon from 'autocannon'
 import { Agent, request } from 'undici'
 import { chatBody, sizeLabel } from '../lib/bodies.js'
 import { type ProxyProcess, startProxy, startSink } from '../lib/processes.js'
 import { median } from '../lib/suite.js'
 
-export const COST_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024]
-export const LOAD_SIZES = [0, 1, 4, 16].map((mb) => mb * 1024 * 1024)
+export const COST_SIZES = [16, 64, 256, 1024, 4096, 16_384].map((kb) => kb * 1024)
+export const LOAD_SIZES = [0, 256, 1024, 4096, 16_384].map((kb) => kb * 1024)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 /** Every large body is offloaded in the "offload" runs (the threshold is what is being chosen). */
@@ -48,15 +52,39 @@ function largeBody(bytes: number): Buffer {
   return Buffer.from(JSON.stringify(history))
 }
 
-/** `body` copied into shared memory, as the pool hands large bodies to the offload. */
-function shared(body: Buffer): Buffer {
-  const copy = Buffer.from(new SharedArrayBuffer(body.length))
-  body.copy(copy)
-  return copy
+/** `body` copied into a slab of the gateway's pool (its arena), as a large request body lies there. */
+function pooled(pool: BufferPool, body: Buffer): Buffer {
+  const slab = pool.acquire(body.length)
+  body.copy(slab)
+  return slab.subarray(0, body.length)
 }
 
 function scanOnWorker(offload: OffloadScanner, body: Buffer): Promise<void> {
   return new Promise((resolve, reject) => offload.scan(body, (err) => (err ? reject(err) : resolve())))
+}
+
+/** Repetitions per size: more for small bodies, about 64 MB scanned in all per size. */
+function runsFor(size: number): number {
+  return Math.max(10, Math.min(200, Math.round((64 * 1024 * 1024) / size)))
+}
+
+/**
+ * Inline scans, round-robin over the sizes so that every size is timed in the same JIT states:
+ * timed one size after the other, the SIMD walker ran 2-4x slower per byte on whichever size came
+ * before it had seen larger bodies (even after 1,000 warm-up scans of that size alone).
+ */
+function timeInline(parse: (body: Buffer) => unknown, bodies: Buffer[]): number[][] {
+  const times = bodies.map((): number[] => [])
+  const rounds = Math.max(...bodies.map((body) => runsFor(body.length)))
+  for (let round = -5; round < rounds; round++) {
+    for (const [n, body] of bodies.entries()) {
+      if (round >= runsFor(body.length)) continue
+      const t = performance.now()
+      parse(body)
+      if (round >= 0) times[n]!.push(performance.now() - t) // rounds below 0 are warm-up
+    }
+  }
+  return times
 }
 
 export async function benchOffloadCost(): Promise<CostRow[]> {
@@ -64,30 +92,30 @@ export async function benchOffloadCost(): Promise<CostRow[]> {
     offload: { thresholdBytes: 4096 },
     upstream: { origin: 'http://127.0.0.1:9' },
   })
-  const offload = gatewayCore(gateway).offload!
-  const { extractFields } = await import('@velox/core/internal')
+  const core = gatewayCore(gateway)
+  const offload = core.offload!
   const rows: CostRow[] = []
   try {
-    for (const size of COST_SIZES) {
-      const body = shared(largeBody(size))
-      const runs = Math.max(10, Math.min(200, Math.round((64 * 1024 * 1024) / size)))
-      const inline: number[] = []
+    const bodies = COST_SIZES.map((size) => pooled(core.bufferPool, largeBody(size)))
+    const inline = timeInline((body) => core.fieldParser.parse(body), bodies)
+    // Offloaded scans apart from the inline ones: right after an inline SIMD scan, the event loop
+    // utilization under tsx counted the whole wait for the worker as main-thread work (not so
+    // under plain node, nor with the scans apart).
+    for (const [n, size] of COST_SIZES.entries()) {
+      const body = bodies[n]!
       const main: number[] = []
       const latency: number[] = []
-      for (let i = 0; i < 3; i++) await scanOnWorker(offload, body) // warm-up, and the worker is up
-      for (let i = 0; i < runs; i++) {
-        let t = performance.now()
-        extractFields(body)
-        inline.push(performance.now() - t)
+      for (let i = 0; i < 5; i++) await scanOnWorker(offload, body) // warm-up, and the worker is up
+      for (let i = 0; i < runsFor(size); i++) {
         const before = performance.eventLoopUtilization()
-        t = performance.now()
+        const t = performance.now()
         await scanOnWorker(offload, body)
         latency.push(performance.now() - t)
         main.push(performance.eventLoopUtilization(before).active)
       }
       const row = {
         size,
-        inlineMs: median(inline),
+        inlineMs: median(inline[n]!),
         offloadMainMs: median(main),
         offloadLatencyMs: median(latency),
       }
@@ -96,10 +124,32 @@ export async function benchOffloadCost(): Promise<CostRow[]> {
       )
       rows.push(row)
     }
+    const stats = offload.stats()
+    if (stats.simd !== stats.offloaded) {
+      throw new Error(`the worker scanned ${stats.offloaded - stats.simd} bodies without SIMD`)
+    }
   } finally {
     await gateway.close()
   }
+  const from = offloadPaysFrom(rows)
+  console.log(`offload cost | pays from ${from === undefined ? 'no measured size' : sizeLabel(from)}`)
   return rows
+}
+
+/**
+ * The body size from which the offload pays, by the cost rows: the smallest measured size at which,
+ * and at every larger one, the inline scan holds the main thread at least twice as long as the
+ * offloaded scan still costs it, so the main-thread time saved (inline - offloaded) is at least
+ * the hand-off's own cost. Undefined when no measured size qualifies. The default threshold
+ * (DEFAULTS.offload in @velox/core's config/defaults.ts) is chosen by it.
+ */
+export function offloadPaysFrom(rows: CostRow[]): number | undefined {
+  let from: number | undefined
+  for (const row of [...rows].sort((a, b) => a.size - b.size)) {
+    if (row.inlineMs >= 2 * row.offloadMainMs) from ??= row.size
+    else from = undefined
+  }
+  return from
 }
 
 export interface LoadRow {
@@ -239,3 +289,10 @@ export async function benchOffloadUnderLoad(): Promise<LoadRow[]> {
 }
 
 export const OFFLOAD_SETUP = `${ROUNDS} rounds of ${SECONDS} s per size and mode (medians), small requests from 8 connections, large bodies at 32 MB/s`
+
+// `pnpm tsx bench/node/offload.ts [cost|load]`: one part alone (bench/run.ts runs both).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const part = process.argv[2]
+  if (part !== 'load') await benchOffloadCost()
+  if (part !== 'cost') await benchOffloadUnderLoad()
+}

@@ -38,14 +38,14 @@ describe('resolveOptions', () => {
     })
     expect(o.timeouts).toEqual(DEFAULTS.timeouts)
     expect(o.parser).toBe('scanner')
-    expect(o.offload).toEqual({ thresholdBytes: 1024 * 1024 })
+    expect(o.offload).toEqual({ thresholdBytes: 256 * 1024 })
     expect(resolveOptions({ parser: 'simdjson' }).offload).toBeUndefined() // the worker runs the scanner
     expect(Object.isFrozen(o)).toBe(true)
     expect(Object.isFrozen(o.upstreams[0])).toBe(true)
   })
 
-  it('takes 1 MiB as the offload threshold when none is given', () => {
-    expect(resolveOptions({ offload: {} }).offload).toEqual({ thresholdBytes: 1024 * 1024 })
+  it('takes 256 KiB as the offload threshold when none is given', () => {
+    expect(resolveOptions({ offload: {} }).offload).toEqual({ thresholdBytes: 256 * 1024 })
     expect(resolveOptions({ offload: { thresholdBytes: 4096 } }).offload).toEqual({ thresholdBytes: 4096 })
     expect(resolveOptions({ offload: false }).offload).toBeUndefined()
   })

@@ -12,9 +12,13 @@ export const DEFAULTS = {
   prefix: '/v1',
   maxBodyBytes: 32 * 1024 * 1024, // 32 MiB: room for base64 images, bounded for memory
   parser: 'scanner', // bench/json/extract-fields.ts: faster than JSON.parse at every size; simdjson slower than both
-  // Bodies from 1 MiB are scanned on a worker thread: inline, a 1 MB chat body held the event loop
-  // for milliseconds, offloaded for under 0.1 ms (bench/node/offload.ts; docs/guide/performance.md).
-  offload: { thresholdBytes: 1024 * 1024 }, // 1 MiB (also the Rust Velox gateway's spawn_blocking line)
+  // Bodies from 256 KiB are scanned on a worker thread: the size from which bench/node/offload.ts
+  // finds, with the SIMD scanner inline and on the worker, that the main thread is held at least
+  // twice as long by an inline scan as by the hand-off of an offloaded one, so the time saved is at
+  // least what the hand-off costs (offloadPaysFrom(), "The offload pays from" in bench/RESULTS.md;
+  // docs/guide/performance.md). Below it a worker round trip costs about what it saves. The Rust
+  // gateway's spawn_blocking line, 1 MB, was the default while the scan was JS only.
+  offload: { thresholdBytes: 256 * 1024 }, // 256 KiB
   upstream: {
     name: 'default',
     origin: 'https://api.openai.com',

@@ -14,11 +14,13 @@ export interface ReferenceRow {
   readonly env: string
 }
 
+const KiB = 1024
 const MiB = 1024 * 1024
 
 function valueText(path: string, value: unknown): string {
   if (typeof value === 'number') {
     if (/Bytes$/.test(path) && value >= MiB && value % MiB === 0) return `${value / MiB} MiB`
+    if (/Bytes$/.test(path) && value >= KiB && value % KiB === 0) return `${value / KiB} KiB`
     return /port$/i.test(path) ? String(value) : value.toLocaleString('en-US')
   }
   if (Array.isArray(value)) return value.map((v) => valueText(path, v)).join(', ')

@@ -14,6 +14,7 @@
  * given back with releaseWithoutReuse: that one waits in quarantine (slab-quarantine.ts) until the
  * body view that was sent is collected, and only then goes back to the arena.
  */
+import type { WasmMemory } from './wasm-api.js'
 
 import { canHold, SlabQuarantine } from './slab-quarantine.js'
 
@@ -54,6 +55,8 @@ export interface SlabArena {
   allocate(size: number): Buffer | undefined
   free(slab: Buffer): void
   contains(buf: Uint8Array): boolean
+  /** The shared WebAssembly memory the slabs lie in: the offload worker runs the SIMD scanner over it. */
+  readonly memory?: WasmMemory
 }
 
 export class BufferPool {
@@ -89,6 +92,11 @@ export class BufferPool {
     const arena = options.arena
     this.#arena = arena
     this.#quarantine = arena && new SlabQuarantine((slab) => arena.free(slab))
+  }
+
+  /** Where new slabs come from, when not from ordinary memory (the offload scans its slabs with SIMD). */
+  get arena(): SlabArena | undefined {
+    return this.#arena
   }
 
   /** The size class index for `bytes` (0 = 4 KiB). */

@@ -17,7 +17,7 @@ export type ResolvedOffload = Readonly<Required<OffloadOptions>>
  * simdjson (the worker runs the scanner, and would read large bodies by other rules).
  *
  * @example
- * resolveOffload({}, 'scanner') // { thresholdBytes: 1048576 }
+ * resolveOffload({}, 'scanner') // { thresholdBytes: 262144 }
  */
 export function resolveOffload(input: unknown, parser: 'scanner' | 'simdjson'): ResolvedOffload | undefined {
   if (input === false) return undefined

@@ -1,17 +1,21 @@
 /**
  * Scans large bodies on a worker thread, so a 16 MB body does not stall every other request on the
- * event loop for the length of its scan (the Rust Velox gateway's spawn_blocking). On from 1 MiB by default:
- * bench/node/offload.ts measured a 1 MB chat body holding the loop for milliseconds inline and
- * under 0.1 ms offloaded (docs/guide/performance.md has the numbers and the reasoning).
+ * event loop for the length of its scan (the Rust Velox gateway's spawn_blocking). On by default
+ * from the size where bench/node/offload.ts finds the main-thread time saved at least equal to the
+ * hand-off's cost (DEFAULTS.offload; docs/guide/performance.md has the numbers and the reasoning).
  *
  * The body is read in place: slabs at or above the threshold are SharedArrayBuffer memory (the
  * buffer pool makes them so), each slab is sent to the worker once, and a request record carries
- * (slab, offset, length) on a RingQueue. Results come back on a second ring, awaited with
- * Atomics.waitAsync only while scans are in flight. The worker starts on the first large body and
- * stops with close(). If it dies, or the ring is full, or it is closing, the scan runs inline:
- * a request is never left waiting for a worker that will not answer. A bundler that inlines
- * @velox/core without dist/offload/scan-worker.js leaves a worker that cannot load: that counts
- * as a crash, and after three the gateway scans inline (with a warning).
+ * (slab, offset, length) on a RingQueue. When the pool's slabs come from the arena (a shared
+ * WebAssembly.Memory, ingress/wasm-arena.ts), the worker is given that memory once, with its own
+ * offset window and scratch carved from it (arena-share.ts), and scans arena bodies with the SIMD
+ * scanner, as the main thread does; other bodies, and runtimes without SIMD, get the JS scanner.
+ * Results come back on a second ring, awaited with Atomics.waitAsync only while scans are in
+ * flight. The worker starts on the first large body and stops with close(). If it dies, or the
+ * ring is full, or it is closing, the scan runs inline: a request is never left waiting for a
+ * worker that will not answer. A bundler that inlines @velox/core without
+ * dist/offload/scan-worker.js leaves a worker that cannot load: that counts as a crash, and after
+ * three the gateway scans inline (with a warning).
  */
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +30,9 @@ import {
 } from '../json/extract-fields.js'
 import { lazyEntryUrl } from '../lazy-entry.js'
 import { RingQueue } from '../queue/ring-queue.js'
+import { type CarvedShare, carveShare } from './arena-share.js'
 import {
+  ARENA_SLAB,
   OFFLOAD_CAPACITY,
   REQ_LENGTH,
   REQ_OFFSET,
@@ -36,8 +42,10 @@ import {
   RES_ERROR_OFFSET,
   RES_REASON,
   RES_SEQ,
+  RES_SIMD,
   RES_STATUS,
   RESULT_INT32S,
+  STATUS_FAILED,
   STATUS_OK,
   STATUS_SYNTAX,
 } from './layout.js'
@@ -53,6 +61,8 @@ export interface OffloadStats {
   running: boolean
   /** Bodies scanned on the worker. */
   offloaded: number
+  /** Of those, the ones the worker scanned with the SIMD scanner (arena slabs, where WebAssembly SIMD runs). */
+  simd: number
   /** Large bodies scanned inline instead (worker gone, ring full, closing). */
   inline: number
   /** Times the worker died without being asked to. */
@@ -89,12 +99,15 @@ export class OffloadScanner {
   readonly #onProblem: (code: string, message: string) => void
   readonly #workerUrl: URL | undefined
   #generation: Generation | null = null
+  /** The arena share for the worker: carved on the first start, kept across generations; null when none. */
+  #carved: CarvedShare | null | undefined = undefined
   #pending: Pending[] = []
   #seq = 0
   #nextSlabId = 1
   #draining = false
   #closed = false
   #offloaded = 0
+  #simd = 0
   #inline = 0
   #crashes = 0
 
@@ -153,8 +166,9 @@ export class OffloadScanner {
     const seq = this.#seq++ | 0
     const data = gen.requests.data
     data[at + REQ_SEQ] = seq
-    data[at + REQ_SLAB] = this.#slabId(gen, shared.buffer as SharedArrayBuffer)
-    data[at + REQ_OFFSET] = shared.byteOffset
+    const inArena = this.#carved?.arena.contains(shared) === true
+    data[at + REQ_SLAB] = inArena ? ARENA_SLAB : this.#slabId(gen, shared.buffer as SharedArrayBuffer)
+    data[at + REQ_OFFSET] = shared.byteOffset // an arena offset past 2 GiB wraps: the worker reads it unsigned
     data[at + REQ_LENGTH] = shared.length
     // Ref'd while it holds work: Atomics.waitAsync alone does not keep the process alive.
     if (this.#pending.length === 0) gen.worker.ref()
@@ -174,6 +188,7 @@ export class OffloadScanner {
       thresholdBytes: this.thresholdBytes,
       running: this.#generation !== null && !this.#generation.exited,
       offloaded: this.#offloaded,
+      simd: this.#simd,
       inline: this.#inline,
       crashes: this.#crashes,
       pending: this.#pending.length,
@@ -184,12 +199,17 @@ export class OffloadScanner {
   async close(): Promise<void> {
     this.#closed = true
     const gen = this.#generation
-    if (gen === null || gen.exited) return
-    gen.requests.close() // the worker finishes what it holds, then leaves its loop
-    const exited = new Promise<void>((resolve) => gen.worker.once('exit', () => resolve()))
-    const timer = setTimeout(() => void gen.worker.terminate(), 1_000)
-    await exited
-    clearTimeout(timer)
+    if (gen !== null && !gen.exited) {
+      gen.requests.close() // the worker finishes what it holds, then leaves its loop
+      const exited = new Promise<void>((resolve) => gen.worker.once('exit', () => resolve()))
+      const timer = setTimeout(() => void gen.worker.terminate(), 1_000)
+      await exited
+      clearTimeout(timer)
+    }
+    // No worker writes into its window and scratch any more: they go back to the arena.
+    const carved = this.#carved
+    this.#carved = null
+    if (carved) for (const slab of carved.slabs) carved.arena.free(slab)
   }
 
   #scanInline(body: Buffer, done: ScanCallback): void {
@@ -210,7 +230,13 @@ export class OffloadScanner {
     const requests = RingQueue.create(OFFLOAD_CAPACITY, REQUEST_INT32S)
     const results = RingQueue.create(OFFLOAD_CAPACITY, RESULT_INT32S)
     const { port1, port2 } = new MessageChannel()
-    const data: ScanWorkerData = { requests: requests.buffer, results: results.buffer, port: port2 }
+    if (this.#carved === undefined) this.#carved = carveShare(this.#pool.arena)
+    const data: ScanWorkerData = {
+      requests: requests.buffer,
+      results: results.buffer,
+      port: port2,
+      arena: this.#carved?.share ?? null,
+    }
     let worker: Worker
     try {
       worker = startWorker(data, [port2], this.#workerUrl)
@@ -283,6 +309,7 @@ export class OffloadScanner {
     }
     if (pending.copy !== null) this.#pool.release(pending.copy)
     const status = data[at + RES_STATUS]
+    if (status !== STATUS_FAILED && data[at + RES_SIMD] === 1) this.#simd++
     if (status === STATUS_OK) {
       this.#offloaded++
       const fields = decodeFields(pending.body, readScanResult(data, at))

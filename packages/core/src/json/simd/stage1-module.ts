@@ -40,9 +40,12 @@ export function stage1Module(): object | null {
   return compiled
 }
 
-/** An instance over `memory` (the arena's shared memory), or null as for stage1Module(). */
-export function instantiateStage1(memory: WasmMemory): Stage1 | null {
-  const module = stage1Module()
+/**
+ * An instance over `memory` (the arena's shared memory), or null as for stage1Module(). The offload
+ * worker passes the module the main thread compiled (posted in its workerData): from its own
+ * bundle, dist/offload/, the .wasm is not where WHERE looks.
+ */
+export function instantiateStage1(memory: WasmMemory, module = stage1Module()): Stage1 | null {
   if (module === null || wasmApi === undefined) return null
   return new wasmApi.Instance(module, { env: { memory } }).exports as unknown as Stage1
 }

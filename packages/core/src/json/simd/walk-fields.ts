@@ -47,6 +47,9 @@ const wrongType = js.wrongType
 
 /** Offsets per refill: 64 Ki entries (256 KiB), so one call covers at least 64 KiB of body. */
 const WINDOW = 64 * 1024
+/** Bytes of memory the offset window takes, and of the stage-1 scratch: what a scanner needs carved for it. */
+export const WINDOW_BYTES = WINDOW * 4
+export const SCRATCH_BYTES = 64
 const BACKSLASH = 0x5c
 
 function hasBackslash(buf: Buffer, from: number, to: number): boolean {
@@ -64,8 +67,15 @@ function unterminated(buf: Buffer, open: number): never {
   throw new JsonSyntaxError('Unterminated string', open)
 }
 
+/**
+ * What the scanner needs of the memory it scans: whether a body lies in it, and room to copy one
+ * in. A WasmArena; or, in the offload worker, a view of the main thread's arena that only scans in
+ * place (its allocate gives nothing).
+ */
+export type ScanArena = Pick<WasmArena, 'allocate' | 'free' | 'contains'>
+
 export class SimdScanner {
-  readonly arena: WasmArena
+  readonly arena: ScanArena
   readonly #wasm: Stage1
   readonly #window: Uint32Array
   readonly #windowAt: number
@@ -75,7 +85,12 @@ export class SimdScanner {
   /** The nesting stack, kept between scans (a scan writes each level before reading it). */
   #stack = new Uint8Array(64)
 
-  private constructor(arena: WasmArena, wasm: Stage1, window: Buffer, scratch: Buffer) {
+  /**
+   * A scanner with its own stage-1 instance over the memory `arena` describes, and its own offset
+   * window (WINDOW_BYTES) and scratch (SCRATCH_BYTES) in that memory: stage 1 keeps its state in
+   * the instance and writes into both, so two threads never share them. create() carves them.
+   */
+  constructor(arena: ScanArena, wasm: Stage1, window: Buffer, scratch: Buffer) {
     this.arena = arena
     this.#wasm = wasm
     this.#windowAt = window.byteOffset
@@ -95,8 +110,8 @@ export class SimdScanner {
   static create(arena: WasmArena): SimdScanner | undefined {
     const wasm = instantiateStage1(arena.memory)
     if (wasm === null) return undefined
-    const window = arena.allocate(WINDOW * 4)
-    const scratch = arena.allocate(64)
+    const window = arena.allocate(WINDOW_BYTES)
+    const scratch = arena.allocate(SCRATCH_BYTES)
     if (window === undefined || scratch === undefined) return undefined
     return new SimdScanner(arena, wasm, window, scratch)
   }
