@@ -4,6 +4,7 @@ import { createServer } from 'node:http'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
 import { listen, postJson } from '@velox/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { WasmArena } from '../../src/ingress/wasm-arena.js'
 import { createFieldScanner } from '../../src/json/simd/field-scanner.js'
 import { collectUntil } from '../helpers/force-gc.js'
 import { gatewayApp } from './helpers.js'
@@ -17,7 +18,8 @@ import { gatewayApp } from './helpers.js'
  */
 describe('arena slabs retired after an early upstream answer', () => {
   // The arena of the process: every gateway's pool carves its slabs from it (json/simd/field-scanner.ts).
-  const arena = createFieldScanner().simd!.arena
+  // The process-wide scanner runs over a WasmArena (its arena field is typed by what scanning needs).
+  const arena = createFieldScanner().simd!.arena as WasmArena
   let upstream: Awaited<ReturnType<typeof listen>>
   let app: Awaited<ReturnType<typeof gatewayApp>>
   const big = { model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(512 * 1024) }] }
@@ -44,7 +46,9 @@ describe('arena slabs retired after an early upstream answer', () => {
         })
       }),
     )
-    app = await gatewayApp({ upstream: { origin: upstream.url }, retry: { attempts: 1 } })
+    // offload: false: the offload worker would carve its own scan memory out of the arena when it
+    // first starts (on the first large body), and the arena counts here are exact.
+    app = await gatewayApp({ upstream: { origin: upstream.url }, retry: { attempts: 1 }, offload: false })
     subscribe('undici:request:bodyChunkSent', onBodySent)
   })
   afterAll(async () => {
@@ -105,7 +109,8 @@ describe('arena slabs retired after an early upstream answer', () => {
  * slab in quarantine until the upstream has taken every byte.
  */
 describe('an arena slab whose body a socket is still writing', () => {
-  const arena = createFieldScanner().simd!.arena
+  // The process-wide scanner runs over a WasmArena (its arena field is typed by what scanning needs).
+  const arena = createFieldScanner().simd!.arena as WasmArena
   const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(24 * 1024 * 1024) }] }
   const answer = '{"error":{"message":"no","type":"invalid_request_error","param":null,"code":null}}'
   const upstreamSockets = new Set<Socket>()
@@ -144,7 +149,9 @@ describe('an arena slab whose body a socket is still writing', () => {
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    app = await gatewayApp({ upstream: { origin: upstreamUrl }, retry: { attempts: 1 } })
+    // offload: false: the offload worker would carve its own scan memory out of the arena when it
+    // first starts (on the first large body), and the arena counts here are exact.
+    app = await gatewayApp({ upstream: { origin: upstreamUrl }, retry: { attempts: 1 }, offload: false })
     subscribe('undici:client:sendHeaders', onSendHeaders)
   })
   afterAll(async () => {
