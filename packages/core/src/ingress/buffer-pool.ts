@@ -14,9 +14,9 @@
  * given back with releaseWithoutReuse: that one waits in quarantine (slab-quarantine.ts) until the
  * body view that was sent is collected, and only then goes back to the arena.
  */
-import type { WasmMemory } from './wasm-api.js'
 
 import { canHold, SlabQuarantine } from './slab-quarantine.js'
+import type { WasmMemory } from './wasm-api.js'
 
 export const MIN_SLAB_BYTES = 4 * 1024 // 4 KiB: below this a copy into a fresh Buffer is cheaper
 
