@@ -141,7 +141,9 @@ export class SimdScanner {
     const wasm = this.#wasm
     const idx = this.#window
     wasm.begin(at, buf.length, this.#scratchAt)
-    const bad = wasm.badEscapeAt // read after the first refill: stage 1 finds it as it goes
+    // The first bad escape stage 1 has met (-1: none yet), read once per refill, not per string:
+    // stage 1 scans in order, so for every string closed inside the window it is already final.
+    let bad = -1
     let n = 0 // offsets in the window
     let k = 0 // next offset to read
     let finished = false
@@ -160,6 +162,7 @@ export class SimdScanner {
         n = wasm.next(this.#windowAt, WINDOW)
         k = 0
         finished = wasm.done() !== 0
+        bad = wasm.badEscapeAt()
       }
       // The next token: the listed offset, unless the byte at pos is an unlisted non-space (the
       // tail of a bad scalar, which the JS scanner would stop at).
@@ -215,11 +218,11 @@ export class SimdScanner {
           n = wasm.next(this.#windowAt, WINDOW)
           k = 0
           finished = wasm.done() !== 0
+          bad = wasm.badEscapeAt()
         }
         if (k < n) close = idx[k++]!
         if (close === -1) unterminated(buf, pos)
-        const b = bad()
-        if (b > pos && b < close) throw this.#badEscape(b)
+        if (bad > pos && bad < close) throw this.#badEscape(bad)
       }
 
       if (state === FIRST_KEY || state === KEY) {
