@@ -8,7 +8,8 @@
  * time. With the CPU per request measured in the same run, a share is also microseconds per
  * request: how much of Express's cost is Express's own work (issue 15). Run alone
  * (`pnpm tsx bench/node/profile-load.ts`) it prints the tables; BENCH_PROFILE_DIR=<dir> also saves
- * each profile there as a .cpuprofile (DevTools, speedscope).
+ * each profile there as a .cpuprofile (DevTools, speedscope), and BENCH_PROFILE_KINDS=velox-http,...
+ * profiles only the kinds named.
  */
 import autocannon from 'autocannon'
 import { startMock, startProxy } from '../lib/processes.js'
@@ -109,7 +110,8 @@ export async function benchProfileLoad(): Promise<ProfileTable[]> {
   const mock = await startMock()
   const tables: ProfileTable[] = []
   try {
-    for (const [kind, label] of PROFILED) {
+    const only = process.env.BENCH_PROFILE_KINDS?.split(',')
+    for (const [kind, label] of PROFILED.filter(([k]) => only === undefined || only.includes(k))) {
       const proxy = await startProxy(kind, mock.url, [], { BENCH_SIDECAR: '1' })
       try {
         for (const [title, body, headers] of chatModes()) {
