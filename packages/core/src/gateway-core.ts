@@ -27,6 +27,7 @@ import { BufferPool, type BufferPoolStats } from './ingress/buffer-pool.js'
 import type { BodyLimits } from './ingress/read-body.js'
 import { createFieldParser, type FieldParser } from './json/field-parser.js'
 import { createFieldScanner } from './json/simd/field-scanner.js'
+import { stage1FileMissing } from './json/simd/stage1-module.js'
 import { Limiter, type LimitStats } from './limit/limiter.js'
 import { OffloadScanner, type OffloadStats } from './offload/offload-scanner.js'
 import type { Logger, ResolvedOptions } from './options.js'
@@ -103,6 +104,14 @@ export class GatewayCore implements StageContext {
     // The scanner's SIMD first pass (where this runtime has WebAssembly SIMD) and its arena: pooled
     // slabs are carved from the arena's shared WebAssembly memory, so the scan reads them in place.
     const fields = options.parser === 'scanner' ? createFieldScanner() : undefined
+    if (fields !== undefined && fields.simd === undefined && stage1FileMissing()) {
+      this.warnOnce(
+        'VELOX_WARN_NO_SIMD_MODULE',
+        "velox: @velox/core's stage1.wasm was not found (was @velox/core bundled without it?): " +
+          'bodies are scanned without WebAssembly SIMD. Keep @velox/core external, or copy ' +
+          'dist/json/simd/stage1.wasm to json/simd/ beside the bundle.',
+      )
+    }
     this.fieldParser = createFieldParser(options.parser, fields) // before the upstreams: may throw
     // Slabs from the offload threshold up are shared memory, so the worker reads bodies in place
     // (arena slabs always are).

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { WasmArena } from '../../src/ingress/wasm-arena.js'
 import { extractFields } from '../../src/json/extract-fields.js'
 import { createFieldScanner, FieldScanner, SIMD_MIN_BYTES } from '../../src/json/simd/field-scanner.js'
+import { stage1FileMissing } from '../../src/json/simd/stage1-module.js'
 
 const body = (bytes: number) => {
   const head = '{"model":"gpt-4o","stream":true,"x":"'
@@ -9,6 +10,11 @@ const body = (bytes: number) => {
 }
 
 describe('FieldScanner', () => {
+  it('finds the built stage1.wasm, so a gateway has no missing-module warning to give', () => {
+    expect(stage1FileMissing()).toBe(false)
+    expect(createFieldScanner().simd).toBeDefined()
+  })
+
   it('sends bodies from SIMD_MIN_BYTES up to the SIMD scanner and smaller ones to the JS scanner', () => {
     const scanner = createFieldScanner(new WasmArena({ maxBytes: 4 * 1024 * 1024 }))
     const simdScan = vi.spyOn(scanner.simd!, 'scan')

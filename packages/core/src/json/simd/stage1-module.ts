@@ -24,6 +24,7 @@ const WHERE = [
 ]
 
 let compiled: object | null | undefined
+let fileFound = false
 
 /** The compiled module, or null when it is not built or this runtime cannot run it. */
 export function stage1Module(): object | null {
@@ -33,11 +34,22 @@ export function stage1Module(): object | null {
   for (const relative of WHERE) {
     const url = new URL(relative, import.meta.url)
     if (!existsSync(url)) continue
+    fileFound = true
     const bytes = readFileSync(url)
     if (wasmApi.validate(bytes)) compiled = new wasmApi.Module(bytes)
     break
   }
   return compiled
+}
+
+/**
+ * The runtime has WebAssembly but stage1.wasm is nowhere it was looked for: most likely a bundler
+ * copied the JavaScript of @velox/core and not its .wasm. The gateway says so once (a runtime
+ * without SIMD128, which fails validation, is not a mistake and is not warned about).
+ */
+export function stage1FileMissing(): boolean {
+  stage1Module()
+  return wasmApi !== undefined && !fileFound
 }
 
 /**
