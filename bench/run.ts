@@ -287,6 +287,23 @@ lines.push(
   `Velox under the load above, profiled by its own sidecar (\`/debug/pprof/profile?format=cpuprofile\`); ${PROFILE_SETUP}. Self time of the samples, by who owns the code, as a share of busy time (idle left out) and as microseconds per request (the share times the CPU per request measured in the same run, profiler on). Node's C++ side (socket writes: \`writev\`, \`writeUtf8String\`) counts as "V8 and native"; the kernel's loopback TCP work is done inside those calls.`,
   '',
 )
+for (const mode of ['JSON', 'SSE']) {
+  // Express's own cost: the same Velox middleware inside Express against on bare node:http (same
+  // run, profiler on), and by owner, where that difference lands in the profile.
+  const of = (proxy: string) => profiles.find((t) => t.title.startsWith(mode) && t.proxy === proxy)!
+  const express = of('Velox in Express')
+  const bare = of('Velox on bare node:http')
+  const micros = (t: typeof express, owner: string) =>
+    t.owners.find((o) => o.owner === owner)?.microsPerReq ?? 0
+  const deltas = express.owners
+    .map((o) => [o.owner, o.microsPerReq - micros(bare, o.owner)] as const)
+    .filter(([, d]) => Math.abs(d) >= 1)
+    .map(([owner, d]) => `${owner} ${d > 0 ? '+' : ''}${fmt(d, 1)} us`)
+  lines.push(
+    `- ${mode}: Velox in Express spends ${fmt(express.cpuMicrosPerReq - bare.cpuMicrosPerReq)} us more CPU per request than Velox on bare node:http (${((1 - bare.cpuMicrosPerReq / express.cpuMicrosPerReq) * 100).toFixed(0)}% of its CPU): the cost of running inside Express. Where that difference lands, by owner: ${deltas.join(', ')}.`,
+  )
+}
+lines.push('')
 for (const t of profiles) {
   lines.push(
     `### ${t.proxy}, ${t.title}: ${fmt(t.cpuMicrosPerReq)} us CPU per request`,

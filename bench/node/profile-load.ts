@@ -3,7 +3,7 @@
  * proxy-load.ts (JSON and SSE, 4 KB chat requests, 32 connections), each profiled by the project's
  * own sidecar (`/debug/pprof/profile?format=cpuprofile`) while autocannon runs. The samples'
  * self time is summed by who owns the code: Velox's packages, the framework, undici, Node's own
- * JavaScript (http, net, streams), the garbage collector, and V8/native (`(program)`: parsing,
+ * JavaScript (http, net, streams), WebAssembly, the garbage collector, and V8/native (`(program)`: parsing,
  * compiling, the C++ side of sockets). Idle samples are left out, so the shares are of busy
  * time. With the CPU per request measured in the same run, a share is also microseconds per
  * request: how much of Express's cost is Express's own work (issue 15). Run alone
@@ -71,6 +71,10 @@ export function ownerOf(url: string, name: string): string {
   if (name === '(garbage collector)') return 'garbage collector'
   if (name === '(program)' || name === '(root)') return 'V8 and native (program)'
   if (url.startsWith('node:')) return 'Node (http, net, streams, timers)'
+  // Two WebAssembly modules run here: undici's HTTP parser (llhttp) and Velox's stage 1.
+  if (url.startsWith('wasm://') || name.startsWith('js-to-wasm') || name.startsWith('wasm-to-js')) {
+    return "WebAssembly (undici's llhttp, Velox's stage 1)"
+  }
   if (/\/packages\/(core|express|fastify|koa)\//.test(url) || url.includes('/@velox/')) return 'Velox'
   const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
   if (match) {
