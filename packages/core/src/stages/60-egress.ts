@@ -25,6 +25,7 @@ import { addDefaultHeaders, clientResponseHeaders, upstreamRequestHeaders } from
 import { RetryCursor } from '../egress/retry-cursor.js'
 import { isIdempotent, mayRetryError, refusedByUpstream } from '../egress/retry-decision.js'
 import { type ResolvedRetry, retryAfterMs } from '../egress/retry-policy.js'
+import { STREAM_BODY_FROM_BYTES, streamedBody } from '../egress/streamed-body.js'
 import { type AttemptOwner, UpstreamAttempt } from '../egress/upstream-attempt.js'
 import { upstreamErrorCode } from '../egress/upstream-errors.js'
 import { VeloxError, type VeloxErrorCode } from '../errors.js'
@@ -223,8 +224,12 @@ class Dispatch implements AttemptOwner {
         'velox: upstream attempt',
       )
     }
+    // A large body to an upstream that may speak HTTP/2 goes as a stream (egress/streamed-body.ts).
+    const sent =
+      body !== null && config.http2 && body.length >= STREAM_BODY_FROM_BYTES ? streamedBody(body) : body
+    if (sent !== body) headers.push('content-length', String(body!.length))
     try {
-      upstream.pool.dispatch({ method: ex.method, path, headers, body }, attempt)
+      upstream.pool.dispatch({ method: ex.method, path, headers, body: sent }, attempt)
     } catch (err) {
       attempt.onError(err as Error)
     }
