@@ -107,6 +107,18 @@ describe('SIMD scanner against the JS scanner', () => {
     }
   })
 
+  it('lists a string that opens at the first byte of a block and stays open past its end', () => {
+    // Regression: stage 1 took such a block for one wholly inside a string and skipped it, so the
+    // opening quote was never listed and the walker failed on a valid body.
+    for (let block = 1; block <= 3; block++) {
+      for (const shift of [-1, 0, 1]) {
+        const head = '{"model":"m","x":'
+        const text = `${head}${' '.repeat(block * CHUNK + shift - head.length)}"${'y'.repeat(200)}","stream":true}`
+        expect(agree(text)).toMatchObject({ fields: { model: 'm', stream: true } })
+      }
+    }
+  })
+
   it('checks every escaped byte the way the JS scanner does, at every place in a block', () => {
     const escapes = Array.from({ length: 0x7f - 0x20 }, (_, i) => `\\${String.fromCharCode(0x20 + i)}`)
     escapes.push('\\é', '\\😀', '\\u12', '\\u00E9', '\\uD83D\\uDE00', '\\u0G00', '\\u', '\\')

@@ -113,6 +113,21 @@ function escapeBits(v: v128, table: v128, lowNibble: v128): u64 {
   return bits(i8x16.eq(v, i8x16.swizzle(table, v128.and(v, lowNibble))))
 }
 
+/** The 64 bytes at `p` hold a quote or a backslash. */
+@inline
+function hasQuoteOrBackslash(p: usize, quoteByte: v128, backslashByte: v128): bool {
+  const v0 = v128.load(p)
+  const v1 = v128.load(p, 16)
+  const v2 = v128.load(p, 32)
+  const v3 = v128.load(p, 48)
+  const quotes = v128.or(v128.or(i8x16.eq(v0, quoteByte), i8x16.eq(v1, quoteByte)), v128.or(i8x16.eq(v2, quoteByte), i8x16.eq(v3, quoteByte)))
+  const backslashes = v128.or(
+    v128.or(i8x16.eq(v0, backslashByte), i8x16.eq(v1, backslashByte)),
+    v128.or(i8x16.eq(v2, backslashByte), i8x16.eq(v3, backslashByte)),
+  )
+  return v128.any_true(v128.or(quotes, backslashes))
+}
+
 /**
  * Scans blocks while the index window at `out` has room for a whole block (64 entries), and
  * returns how many offsets it wrote. Call again until done(). The carried state lives in locals
@@ -169,21 +184,7 @@ export function next(out: usize, capacity: u32): u32 {
       if (!v128.any_true(any)) {
         // Such blocks come in runs (long text, base64): test the next ones in a tight loop.
         pos += 64
-        while (pos <= lastWhole) {
-          const p = base + pos
-          const more = v128.or(
-            v128.or(
-              v128.or(i8x16.eq(v128.load(p), quoteByte), i8x16.eq(v128.load(p, 16), quoteByte)),
-              v128.or(i8x16.eq(v128.load(p, 32), quoteByte), i8x16.eq(v128.load(p, 48), quoteByte)),
-            ),
-            v128.or(
-              v128.or(i8x16.eq(v128.load(p), backslashByte), i8x16.eq(v128.load(p, 16), backslashByte)),
-              v128.or(i8x16.eq(v128.load(p, 32), backslashByte), i8x16.eq(v128.load(p, 48), backslashByte)),
-            ),
-          )
-          if (v128.any_true(more)) break
-          pos += 64
-        }
+        while (pos <= lastWhole && !hasQuoteOrBackslash(base + pos, quoteByte, backslashByte)) pos += 64
         continue
       }
     }
@@ -238,12 +239,8 @@ export function next(out: usize, capacity: u32): u32 {
     inString ^= inString << 32
     inString ^= stringCarry
     stringCarry = <u64>(<i64>inString >> 63)
-
-    if (inString == 0xffffffffffffffff) {
-      scalarCarry = 0
-      pos += 64
-      continue
-    }
+    // No skip here even when every bit is in a string: that is a string opening at the block's
+    // first byte, and its quote must be listed.
 
     // Token starts: json_structural_indexer.h (a scalar starts where no non-quote scalar precedes).
     const ws =
