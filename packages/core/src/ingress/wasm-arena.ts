@@ -11,6 +11,7 @@
  * uses ordinary memory. Every slab starts on a 64-byte boundary (one SIMD block).
  */
 
+import { MemoryBuffers } from './memory-buffers.js'
 import { type WasmMemory, wasmApi } from './wasm-api.js'
 
 const PAGE = 64 * 1024 // bytes in a WebAssembly page
@@ -43,8 +44,8 @@ export class WasmArena {
   #top = 0
   /** Free slab offsets by exact size. */
   readonly #free = new Map<number, number[]>()
-  /** Every SharedArrayBuffer object the memory has shown (each grow gives a new, longer one). */
-  readonly #buffers: ArrayBufferLike[] = []
+  /** The buffer objects the memory has shown (each grow gives a new, longer one). */
+  readonly #buffers: MemoryBuffers
   #inUse = 0
   #inUseBytes = 0
   #freeCount = 0
@@ -65,7 +66,7 @@ export class WasmArena {
     )
     if (wasmApi === undefined) throw new Error('WebAssembly is not available in this runtime')
     this.memory = new wasmApi.Memory({ initial, maximum: this.#maxPages, shared: true })
-    this.#buffers.push(this.memory.buffer)
+    this.#buffers = new MemoryBuffers(this.memory)
   }
 
   /**
@@ -88,7 +89,7 @@ export class WasmArena {
     }
     this.#inUse++
     this.#inUseBytes += bytes
-    return Buffer.from(this.#current(), offset, bytes)
+    return Buffer.from(this.#buffers.current(), offset, bytes)
   }
 
   /** Gives a slab from `allocate` back for reuse. Call once, when nothing reads or writes it any more. */
@@ -108,7 +109,7 @@ export class WasmArena {
 
   /** The bytes of `buf` lie in this arena's memory (a slab, or a view into one). */
   contains(buf: Uint8Array): boolean {
-    return this.#buffers.includes(buf.buffer)
+    return this.#buffers.contains(buf)
   }
 
   stats(): WasmArenaStats {
@@ -135,12 +136,5 @@ export class WasmArena {
     }
     this.#top = end
     return offset
-  }
-
-  /** The memory's buffer now, remembered so `contains` knows slabs made from it. */
-  #current(): ArrayBufferLike {
-    const buffer = this.memory.buffer
-    if (this.#buffers[this.#buffers.length - 1] !== buffer) this.#buffers.push(buffer)
-    return buffer
   }
 }

@@ -9,6 +9,7 @@
  * out) stays on the main thread: the worker never allocates.
  */
 import type { SlabArena } from '../ingress/buffer-pool.js'
+import { MemoryBuffers } from '../ingress/memory-buffers.js'
 import type { WasmMemory } from '../ingress/wasm-api.js'
 import { instantiateStage1, stage1Module } from '../json/simd/stage1-module.js'
 import { SCRATCH_BYTES, SimdScanner, WINDOW_BYTES } from '../json/simd/walk-fields.js'
@@ -55,20 +56,19 @@ export function carveShare(arena: SlabArena | undefined): CarvedShare | null {
 
 /** The worker's side: arena bodies as Buffers over the shared memory, and a SIMD scanner of its own. */
 export class ArenaView {
-  readonly #memory: WasmMemory
-  /** Every buffer object the memory has shown here (each grow on the main thread gives a longer one). */
-  readonly #buffers: ArrayBufferLike[] = []
+  /** The buffer objects the memory has shown here (each grow on the main thread gives a longer one). */
+  readonly #buffers: MemoryBuffers
   /** Undefined when stage 1 cannot be instantiated here: arena bodies then get the JS scanner. */
   readonly simd: SimdScanner | undefined
 
   constructor(share: ArenaShare) {
-    this.#memory = share.memory
+    this.#buffers = new MemoryBuffers(share.memory)
     this.simd = undefined
     try {
       const wasm = instantiateStage1(share.memory, share.module)
       if (wasm !== null) {
-        const window = Buffer.from(this.#current(), share.windowAt, WINDOW_BYTES)
-        const scratch = Buffer.from(this.#current(), share.scratchAt, SCRATCH_BYTES)
+        const window = Buffer.from(this.#buffers.current(), share.windowAt, WINDOW_BYTES)
+        const scratch = Buffer.from(this.#buffers.current(), share.scratchAt, SCRATCH_BYTES)
         this.simd = new SimdScanner(this, wasm, window, scratch)
       }
     } catch {
@@ -78,7 +78,7 @@ export class ArenaView {
 
   /** The arena body at `offset` (unsigned: the memory may reach 4 GiB) and `length`, in place. */
   body(offset: number, length: number): Buffer {
-    return Buffer.from(this.#current(), offset, length)
+    return Buffer.from(this.#buffers.current(), offset, length)
   }
 
   /** Never room: the worker only scans bodies where they lie (SimdScanner then reports false). */
@@ -89,12 +89,6 @@ export class ArenaView {
   free(_slab: Buffer): void {}
 
   contains(buf: Uint8Array): boolean {
-    return this.#buffers.includes(buf.buffer)
-  }
-
-  #current(): ArrayBufferLike {
-    const buffer = this.#memory.buffer
-    if (this.#buffers[this.#buffers.length - 1] !== buffer) this.#buffers.push(buffer)
-    return buffer
+    return this.#buffers.contains(buf)
   }
 }
