@@ -53,8 +53,11 @@ const NOT_FORWARDED_DOWN = new Set([
 /** Names listed in a Connection header are hop-by-hop too. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (value === undefined) return undefined
-  // Nearly every request and response says just this: no list, no Set (a per-request cost in profiles).
-  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return undefined
+  // One token (nearly always keep-alive or close): no list, no Set (a per-request cost in profiles).
+  if (!value.includes(',')) {
+    const token = value.trim().toLowerCase()
+    return token === '' || token === 'close' || token === 'keep-alive' ? undefined : new Set([token])
+  }
   const tokens = value
     .toLowerCase()
     .split(',')

@@ -18,6 +18,7 @@
  * on this object; 1xx responses are not the response; the client may leave before undici connects
  * (the attempt aborts on connect); onError must never throw (UpstreamAttempt guards it).
  */
+import type { Readable } from 'node:stream'
 import { errors as undiciErrors } from 'undici'
 import { replay } from '../cache/replay.js'
 import type { ResponseCache } from '../cache/response-cache.js'
@@ -224,10 +225,12 @@ class Dispatch implements AttemptOwner {
         'velox: upstream attempt',
       )
     }
-    // A large body to an upstream that may speak HTTP/2 goes as a stream (egress/streamed-body.ts).
-    const sent =
-      body !== null && config.http2 && body.length >= STREAM_BODY_FROM_BYTES ? streamedBody(body) : body
-    if (sent !== body) headers.push('content-length', String(body!.length))
+    let sent: Buffer | Readable | null = body
+    if (body !== null && config.http2 && body.length >= STREAM_BODY_FROM_BYTES) {
+      // A large body to an upstream that may speak HTTP/2 goes as a stream (egress/streamed-body.ts).
+      sent = streamedBody(body)
+      headers.push('content-length', String(body.length))
+    }
     try {
       upstream.pool.dispatch({ method: ex.method, path, headers, body: sent }, attempt)
     } catch (err) {

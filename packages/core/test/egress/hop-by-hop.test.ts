@@ -66,6 +66,13 @@ describe('hop-by-hop headers', () => {
     expect(res.received['x-kept']).toBe('k')
   })
 
+  it('drops the one field a Connection header names alone', async () => {
+    const res = await post({ connection: 'X-Client-Private', 'x-client-private': 'c', 'x-kept': 'k' })
+    expect(res.status).toBe(200)
+    expect(res.received['x-client-private']).toBeUndefined()
+    expect(res.received['x-kept']).toBe('k')
+  })
+
   it('forwards every end-to-end field when Connection says only keep-alive', async () => {
     const res = await post({ connection: 'keep-alive', 'x-client-private': 'c' })
     expect(res.received['x-client-private']).toBe('c')
