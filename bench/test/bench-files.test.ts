@@ -10,6 +10,7 @@ describe('bench files', () => {
     ['../node/ingress-task.js', 'benchIngressTask'],
     ['../node/proxy-load.js', 'benchProxyLoad'],
     ['../node/proxy-tracing.js', 'benchTracingCost'],
+    ['../node/profile-load.js', 'benchProfileLoad'],
     ['../node/offload.js', 'benchOffloadCost'],
     ['../node/offload.js', 'benchOffloadUnderLoad'],
     ['../translate/translate.js', 'benchTranslate'],
